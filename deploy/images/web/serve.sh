@@ -1,0 +1,10 @@
+#!/bin/sh
+# Listen on $PORT (default 80); each connection runs handle.sh in its own process.
+# BODY is computed once so a request costs one fork of sh and nothing else.
+# As PID 1, nc would ignore SIGTERM; this shell stops it so `docker stop` is quick.
+BODY="$(hostname)"
+export BODY
+nc -ll -p "${PORT:-80}" -e /bin/handle.sh &
+nc_pid=$!
+trap 'kill "$nc_pid" 2>/dev/null; exit 0' TERM INT
+wait "$nc_pid"
