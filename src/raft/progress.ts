@@ -1,0 +1,140 @@
+// The leader's view of one follower's log.
+//
+// probe:     we don't know where the follower's log matches; send one append
+//            per heartbeat interval and wait for the answer.
+// replicate: the follower is in sync; stream appends optimistically
+//            (next runs ahead of match), bounded by the inflight window.
+// snapshot:  the follower needs a snapshot; stop appending until it is
+//            acknowledged or times out.
+// Invariant: match < next.
+
+export type ProgressState = 'probe' | 'replicate' | 'snapshot';
+
+/** Window of in-flight append messages, identified by their last index. */
+export class Inflights {
+  private readonly lastIndexes: number[] = [];
+  constructor(readonly capacity: number) {}
+
+  add(lastIndex: number): void {
+    this.lastIndexes.push(lastIndex);
+  }
+
+  /** Frees every in-flight message whose last index is <= index. */
+  freeLE(index: number): void {
+    let n = 0;
+    while (n < this.lastIndexes.length && (this.lastIndexes[n] as number) <= index) n++;
+    if (n > 0) this.lastIndexes.splice(0, n);
+  }
+
+  full(): boolean {
+    return this.lastIndexes.length >= this.capacity;
+  }
+
+  count(): number {
+    return this.lastIndexes.length;
+  }
+
+  reset(): void {
+    this.lastIndexes.length = 0;
+  }
+}
+
+export class Progress {
+  match = 0;
+  next: number;
+  state: ProgressState = 'probe';
+  /** In probe state: an append was sent and we wait for a reply or a heartbeat tick. */
+  probeSent = false;
+  /** Index of the snapshot being sent, in snapshot state. */
+  pendingSnapshot = 0;
+  /** Ticks spent in snapshot state, to retry a lost snapshot. */
+  snapshotTicks = 0;
+  /** Heard from since the last check-quorum round. */
+  recentActive = false;
+  readonly inflights: Inflights;
+
+  constructor(next: number, maxInflight: number) {
+    this.next = next;
+    this.inflights = new Inflights(maxInflight);
+  }
+
+  private resetState(state: ProgressState): void {
+    this.state = state;
+    this.probeSent = false;
+    this.pendingSnapshot = 0;
+    this.snapshotTicks = 0;
+    this.inflights.reset();
+  }
+
+  becomeProbe(): void {
+    if (this.state === 'snapshot') {
+      const pending = this.pendingSnapshot;
+      this.resetState('probe');
+      this.next = Math.max(this.match + 1, pending + 1);
+    } else {
+      this.resetState('probe');
+      this.next = this.match + 1;
+    }
+  }
+
+  becomeReplicate(): void {
+    this.resetState('replicate');
+    this.next = this.match + 1;
+  }
+
+  becomeSnapshot(snapshotIndex: number): void {
+    this.resetState('snapshot');
+    this.pendingSnapshot = snapshotIndex;
+  }
+
+  /** An append was acknowledged up to n. Returns false if the ack is stale. */
+  maybeUpdate(n: number): boolean {
+    let updated = false;
+    if (this.match < n) {
+      this.match = n;
+      updated = true;
+      this.probeSent = false;
+    }
+    this.next = Math.max(this.next, n + 1);
+    return updated;
+  }
+
+  /** Bookkeeping after sending an append whose last entry is lastIndex. */
+  sentEntries(count: number, lastIndex: number): void {
+    if (this.state === 'replicate') {
+      if (count > 0) {
+        this.next = lastIndex + 1;
+        this.inflights.add(lastIndex);
+      }
+    } else if (this.state === 'probe') {
+      this.probeSent = true;
+    }
+  }
+
+  /**
+   * An append at `rejected` was refused; the follower hints its log may
+   * match at `matchHint`. Returns false if the rejection is stale.
+   */
+  maybeDecrTo(rejected: number, matchHint: number): boolean {
+    if (this.state === 'replicate') {
+      if (rejected <= this.match) return false; // stale
+      this.next = this.match + 1;
+      return true;
+    }
+    if (this.next - 1 !== rejected) return false; // not the probe we sent
+    this.next = Math.max(Math.min(rejected, matchHint + 1), this.match + 1);
+    this.probeSent = false;
+    return true;
+  }
+
+  isPaused(): boolean {
+    switch (this.state) {
+      case 'probe':
+        return this.probeSent;
+      case 'replicate':
+        return this.inflights.full();
+      case 'snapshot':
+        return true;
+    }
+  }
+}
