@@ -11,8 +11,8 @@ function elect(c: Cluster, id: string): void {
   assert.equal(c.raft(id).role, 'leader', `${id} should have won`);
 }
 
-describe('raft paper scenarios', () => {
-  it('§5.2 a single leader is elected by timeout and others follow', () => {
+void describe('raft paper scenarios', () => {
+  void it('§5.2 a single leader is elected by timeout and others follow', () => {
     const c = new Cluster(['a', 'b', 'c'], { seed: 7 });
     c.tick(undefined, 30);
     assert.equal(c.leaders().length, 1);
@@ -20,14 +20,14 @@ describe('raft paper scenarios', () => {
     for (const n of c.nodes.values()) assert.equal(n.raft.lead, lead);
   });
 
-  it('§5.3 proposals replicate and apply in order on every node', () => {
+  void it('§5.3 proposals replicate and apply in order on every node', () => {
     const c = new Cluster(['a', 'b', 'c']);
     elect(c, 'a');
     for (let i = 0; i < 5; i++) c.propose('a', `x${i}`);
     for (const id of ['a', 'b', 'c']) assert.deepEqual(c.appliedText(id), ['x0', 'x1', 'x2', 'x3', 'x4']);
   });
 
-  it('§5.3 non-leaders reject proposals with NotLeaderError naming the leader', () => {
+  void it('§5.3 non-leaders reject proposals with NotLeaderError naming the leader', () => {
     const c = new Cluster(['a', 'b', 'c']);
     elect(c, 'a');
     assert.throws(
@@ -36,7 +36,7 @@ describe('raft paper scenarios', () => {
     );
   });
 
-  it('§5.4.1 a node with a stale log cannot win an election', () => {
+  void it('§5.4.1 a node with a stale log cannot win an election', () => {
     const c = new Cluster(['a', 'b', 'c']);
     elect(c, 'a');
     c.isolate('c');
@@ -49,7 +49,7 @@ describe('raft paper scenarios', () => {
     assert.notEqual(c.raft('c').role, 'leader');
   });
 
-  it('§5.4.2 figure 8: a leader never commits an entry of an older term by counting replicas', () => {
+  void it('§5.4.2 figure 8: a leader never commits an entry of an older term by counting replicas', () => {
     const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
     const c = new Cluster(ids, { maxEntriesPerMsg: 1 });
     elect(c, 'n1');
@@ -101,7 +101,7 @@ describe('raft paper scenarios', () => {
     assert.ok(!c.appliedText('n5').includes('Y'));
   });
 
-  it('§9.6 pre-vote: a partitioned node rejoining does not disrupt the leader', () => {
+  void it('§9.6 pre-vote: a partitioned node rejoining does not disrupt the leader', () => {
     const c = new Cluster(['a', 'b', 'c'], { preVote: true, checkQuorum: true });
     elect(c, 'a');
     const term = c.raft('a').term;
@@ -114,7 +114,7 @@ describe('raft paper scenarios', () => {
     assert.equal(c.raft('a').term, term);
   });
 
-  it('§9.6 control: without pre-vote or check-quorum the same rejoin disrupts the leader', () => {
+  void it('§9.6 control: without pre-vote or check-quorum the same rejoin disrupts the leader', () => {
     const c = new Cluster(['a', 'b', 'c'], { preVote: false, checkQuorum: false });
     elect(c, 'a');
     const term = c.raft('a').term;
@@ -126,7 +126,7 @@ describe('raft paper scenarios', () => {
     assert.ok(c.raft('a').term > term, 'higher term from c forces a to step down');
   });
 
-  it('§6.2 check-quorum: an isolated leader steps down within two election timeouts', () => {
+  void it('§6.2 check-quorum: an isolated leader steps down within two election timeouts', () => {
     const c = new Cluster(['a', 'b', 'c'], { checkQuorum: true });
     elect(c, 'a');
     c.isolate('a');
@@ -136,7 +136,7 @@ describe('raft paper scenarios', () => {
     assert.equal(c.raft('a').role, 'follower');
   });
 
-  it('§6.2 check-quorum: followers with a live leader ignore vote requests (leader lease)', () => {
+  void it('§6.2 check-quorum: followers with a live leader ignore vote requests (leader lease)', () => {
     const c = new Cluster(['a', 'b', 'c'], { checkQuorum: true, preVote: false });
     elect(c, 'a');
     const term = c.raft('a').term;
@@ -146,7 +146,7 @@ describe('raft paper scenarios', () => {
     assert.notEqual(c.raft('c').role, 'leader');
   });
 
-  it('§7 a lagging follower catches up through InstallSnapshot after compaction', () => {
+  void it('§7 a lagging follower catches up through InstallSnapshot after compaction', () => {
     const c = new Cluster(['a', 'b', 'c']);
     elect(c, 'a');
     c.isolate('c');
@@ -166,7 +166,7 @@ describe('raft paper scenarios', () => {
     assert.deepEqual(c.appliedText('c'), ['after']);
   });
 
-  it('§3.10 (dissertation) leader transfer: TimeoutNow hands leadership over without a timeout', () => {
+  void it('§3.10 (dissertation) leader transfer: TimeoutNow hands leadership over without a timeout', () => {
     const c = new Cluster(['a', 'b', 'c']);
     elect(c, 'a');
     c.isolate('b');
@@ -181,7 +181,7 @@ describe('raft paper scenarios', () => {
     assert.deepEqual(c.appliedText('a'), ['x', 'y']);
   });
 
-  it('§6.4 (dissertation) ReadIndex needs a heartbeat quorum and returns the commit index', () => {
+  void it('§6.4 (dissertation) ReadIndex needs a heartbeat quorum and returns the commit index', () => {
     const c = new Cluster(['a', 'b', 'c']);
     elect(c, 'a');
     c.propose('a', 'x');
@@ -200,7 +200,7 @@ describe('raft paper scenarios', () => {
     assert.deepEqual(c.node('b').readStates.map((r) => r.context), ['r3']);
   });
 
-  it('§4.1 (dissertation) single-server changes: add a node, remove the leader', () => {
+  void it('§4.1 (dissertation) single-server changes: add a node, remove the leader', () => {
     const c = new Cluster(['a', 'b', 'c']);
     elect(c, 'a');
     c.propose('a', 'x');
@@ -219,7 +219,7 @@ describe('raft paper scenarios', () => {
     assert.notEqual(leaders[0], 'a');
   });
 
-  it('§4.1 at most one conf change may be pending', () => {
+  void it('§4.1 at most one conf change may be pending', () => {
     const c = new Cluster(['a', 'b', 'c']);
     elect(c, 'a');
     c.isolate('b');
