@@ -1,0 +1,1 @@
+export const TSSWARM_VERSION = '0.1.0';

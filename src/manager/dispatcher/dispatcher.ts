@@ -1,0 +1,297 @@
+// The dispatcher: the manager end of every worker's Session stream. It registers nodes,
+// tracks heartbeats in memory (only state changes reach the store), marks silent nodes
+// down, pushes each node its full assignment set whenever it changes, and folds task
+// status reports into batched store updates.
+import * as grpc from '@grpc/grpc-js';
+import { nanoid } from 'nanoid';
+import type { Logger } from 'pino';
+import type { DispatcherHandlers } from '../../generated/tsswarm/dispatcher/v1/Dispatcher.js';
+import type { ManagerMessage } from '../../generated/tsswarm/dispatcher/v1/ManagerMessage.js';
+import type { Register__Output } from '../../generated/tsswarm/dispatcher/v1/Register.js';
+import type { TaskStatus__Output } from '../../generated/tsswarm/dispatcher/v1/TaskStatus.js';
+import type { WorkerMessage__Output } from '../../generated/tsswarm/dispatcher/v1/WorkerMessage.js';
+import { newId } from '../../common/ids.js';
+import { isTerminal, taskStateRank, TASK_STATE_ORDER, type Node, type Task, type TaskState } from '../../store/objects.js';
+import type { Store } from '../../store/store.js';
+import { checkJoinToken, InvalidTokenError } from '../tokens.js';
+import { assignmentDigest, assignmentsForNode } from './assignments.js';
+
+export interface DispatcherConfig {
+  heartbeatPeriodMs: number;
+  /** Missed periods before a node is marked down. */
+  graceMultiplier: number;
+  /** Cluster addresses of all managers, handed to workers for failover. */
+  managerAddrs: () => string[];
+}
+
+type SessionCall = grpc.ServerDuplexStream<WorkerMessage__Output, ManagerMessage>;
+
+interface Session {
+  id: string;
+  nodeId: string;
+  call: SessionCall;
+  lastBeat: number;
+  lastDigest?: string;
+}
+
+/** How often the down-detector and the assignment pusher run. */
+const SWEEP_INTERVAL_MS = 200;
+const PUSH_DEBOUNCE_MS = 20;
+const STATUS_FLUSH_MS = 10;
+
+export class Dispatcher {
+  private readonly sessions = new Map<string, Session>();
+  /** When each known node was last heard from (or when this dispatcher started). */
+  private readonly lastSeen = new Map<string, number>();
+  private readonly dirtyNodes = new Set<string>();
+  private pendingStatus: Array<{ nodeId: string; status: TaskStatus__Output }> = [];
+  private pushTimer?: NodeJS.Timeout;
+  private statusTimer?: NodeJS.Timeout;
+  private sweepTimer?: NodeJS.Timeout;
+  private unsubscribe?: () => void;
+  private running = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly config: DispatcherConfig,
+    private readonly log: Logger,
+  ) {}
+
+  handlers(): DispatcherHandlers {
+    return { Session: (call) => this.onSession(call as SessionCall) };
+  }
+
+  /** Starts the leader-only duties: down detection and assignment pushes. */
+  run(): void {
+    if (this.running) return;
+    this.running = true;
+    const now = Date.now();
+    for (const node of this.store.all('nodes')) this.lastSeen.set(node.ID, now);
+    this.unsubscribe = this.store.subscribe((events) => {
+      for (const e of events) {
+        if (e.table === 'tasks') {
+          const t = e.object as Task;
+          if (t.NodeID) this.markDirty(t.NodeID);
+          const old = e.old as Task | undefined;
+          if (old?.NodeID && old.NodeID !== t.NodeID) this.markDirty(old.NodeID);
+        } else if (e.table === 'services') {
+          for (const t of this.store.tasksOfService(e.object.ID)) if (t.NodeID) this.markDirty(t.NodeID);
+        }
+      }
+    });
+    this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
+  }
+
+  stop(): void {
+    this.running = false;
+    this.unsubscribe?.();
+    clearInterval(this.sweepTimer);
+    clearTimeout(this.pushTimer);
+    clearTimeout(this.statusTimer);
+    for (const s of this.sessions.values()) {
+      s.call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'manager is stepping down' });
+    }
+    this.sessions.clear();
+  }
+
+  connectedNodes(): number {
+    return this.sessions.size;
+  }
+
+  private onSession(call: SessionCall): void {
+    let session: Session | undefined;
+    const peer = call.getPeer();
+    call.on('data', (msg: WorkerMessage__Output) => {
+      try {
+        if (msg.register) {
+          if (session) return;
+          void this.register(call, msg.register, peer).then((s) => (session = s));
+        } else if (msg.heartbeat && session) {
+          session.lastBeat = Date.now();
+          this.lastSeen.set(session.nodeId, session.lastBeat);
+          call.write({ heartbeat_ack: { heartbeat_period_ms: this.config.heartbeatPeriodMs } });
+        } else if (msg.status && session) {
+          for (const status of msg.status.statuses) this.pendingStatus.push({ nodeId: session.nodeId, status });
+          this.scheduleStatusFlush();
+        }
+      } catch (err) {
+        this.log.error({ err, peer }, 'session message failed');
+      }
+    });
+    const end = () => {
+      if (session && this.sessions.get(session.nodeId) === session) {
+        this.sessions.delete(session.nodeId);
+        this.log.info({ node: session.nodeId, peer }, 'session closed');
+      }
+    };
+    call.on('end', () => {
+      end();
+      call.end();
+    });
+    call.on('error', end);
+    call.on('cancelled', end);
+  }
+
+  private async register(call: SessionCall, reg: Register__Output, peer: string): Promise<Session | undefined> {
+    const cluster = this.store.get('clusters', 'cluster');
+    if (!this.running || !cluster) {
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'this manager is not accepting sessions (not the leader)' });
+      return undefined;
+    }
+    try {
+      checkJoinToken(reg.token, cluster.JoinTokens);
+    } catch (err) {
+      const details = err instanceof InvalidTokenError ? err.message : 'invalid join token';
+      this.log.warn({ peer, hostname: reg.hostname }, `refused node: ${details}`);
+      call.emit('error', { code: grpc.status.UNAUTHENTICATED, details });
+      return undefined;
+    }
+    const nodeId = await this.upsertNode(reg, peer);
+    const existing = this.sessions.get(nodeId);
+    if (existing) existing.call.emit('error', { code: grpc.status.ABORTED, details: 'replaced by a newer session' });
+    const session: Session = { id: nanoid(), nodeId, call, lastBeat: Date.now() };
+    this.sessions.set(nodeId, session);
+    this.lastSeen.set(nodeId, session.lastBeat);
+    call.write({
+      session: {
+        node_id: nodeId,
+        session_id: session.id,
+        heartbeat_period_ms: this.config.heartbeatPeriodMs,
+        managers: this.config.managerAddrs(),
+      },
+    });
+    this.log.info({ node: nodeId, hostname: reg.hostname, peer }, 'node session opened');
+    this.pushAssignments(session);
+    return session;
+  }
+
+  private async upsertNode(reg: Register__Output, peer: string): Promise<string> {
+    const addr = reg.addr || peerHost(peer);
+    const description: Node['Description'] = {
+      Hostname: reg.hostname,
+      Platform: { OS: reg.os, Architecture: reg.arch },
+      Resources: { NanoCPUs: Number(reg.nano_cpus), MemoryBytes: Number(reg.memory_bytes) },
+      Engine: { EngineVersion: reg.engine_version, Labels: { ...reg.engine_labels } },
+    };
+    return this.store.update((tx) => {
+      const known = reg.node_id ? tx.get('nodes', reg.node_id) : undefined;
+      if (known) {
+        tx.update('nodes', known.ID, (n) => {
+          n.Description = description;
+          n.Status = { State: 'ready', Addr: addr };
+        });
+        return known.ID;
+      }
+      const id = reg.node_id || newId();
+      tx.create('nodes', {
+        ID: id,
+        Spec: { Labels: { ...reg.node_labels }, Role: 'worker', Availability: 'active' },
+        Description: description,
+        Status: { State: 'ready', Addr: addr },
+      });
+      return id;
+    });
+  }
+
+  private markDirty(nodeId: string): void {
+    if (!this.sessions.has(nodeId)) return;
+    this.dirtyNodes.add(nodeId);
+    this.pushTimer ??= setTimeout(() => {
+      this.pushTimer = undefined;
+      const nodes = [...this.dirtyNodes];
+      this.dirtyNodes.clear();
+      for (const id of nodes) {
+        const s = this.sessions.get(id);
+        if (s) this.pushAssignments(s);
+      }
+    }, PUSH_DEBOUNCE_MS);
+  }
+
+  private pushAssignments(session: Session): void {
+    const tasks = this.store.view((tx) => assignmentsForNode(tx, session.nodeId));
+    const digest = assignmentDigest(tasks);
+    if (digest === session.lastDigest) return;
+    session.lastDigest = digest;
+    session.call.write({ assignments: { tasks, store_seq: this.store.seq } });
+  }
+
+  private scheduleStatusFlush(): void {
+    this.statusTimer ??= setTimeout(() => {
+      this.statusTimer = undefined;
+      void this.flushStatus();
+    }, STATUS_FLUSH_MS);
+  }
+
+  /** Applies reported states that move a task forward; stale or foreign reports are dropped. */
+  private async flushStatus(): Promise<void> {
+    const batch = this.pendingStatus;
+    this.pendingStatus = [];
+    if (batch.length === 0) return;
+    try {
+      await this.store.update((tx) => {
+        for (const { nodeId, status } of batch) {
+          const state = status.state as TaskState;
+          if (!TASK_STATE_ORDER.includes(state)) continue;
+          const task = tx.get('tasks', status.task_id);
+          if (!task || task.NodeID !== nodeId || isTerminal(task.Status.State)) continue;
+          if (taskStateRank(state) <= taskStateRank(task.Status.State)) continue;
+          tx.update('tasks', task.ID, (t) => {
+            t.Status = {
+              Timestamp: status.timestamp || new Date().toISOString(),
+              State: state,
+              Message: status.message,
+              ...(status.err ? { Err: status.err } : {}),
+              ContainerStatus: {
+                ...(status.container_id ? { ContainerID: status.container_id } : {}),
+                ...(status.pid ? { PID: status.pid } : {}),
+                ...(status.has_exit_code ? { ExitCode: status.exit_code } : {}),
+              },
+            };
+          });
+        }
+      });
+    } catch (err) {
+      this.log.error({ err }, 'could not record task status');
+    }
+  }
+
+  /** Marks nodes down once silent for the grace period, and closes their sessions. */
+  private async sweep(): Promise<void> {
+    const now = Date.now();
+    const graceMs = this.config.heartbeatPeriodMs * this.config.graceMultiplier;
+    const expired: string[] = [];
+    for (const node of this.store.all('nodes')) {
+      if (node.Status.State === 'down') continue;
+      const seen = this.lastSeen.get(node.ID) ?? now;
+      if (!this.lastSeen.has(node.ID)) this.lastSeen.set(node.ID, now);
+      if (now - seen > graceMs) expired.push(node.ID);
+    }
+    if (expired.length === 0) return;
+    for (const id of expired) {
+      const s = this.sessions.get(id);
+      if (s) {
+        this.sessions.delete(id);
+        s.call.emit('error', { code: grpc.status.DEADLINE_EXCEEDED, details: 'heartbeat expired' });
+      }
+    }
+    try {
+      await this.store.update((tx) => {
+        for (const id of expired) {
+          const node = tx.get('nodes', id);
+          if (!node || node.Status.State === 'down') continue;
+          tx.update('nodes', id, (n) => {
+            n.Status = { ...n.Status, State: 'down', Message: 'heartbeat failure' };
+          });
+        }
+      });
+      this.log.warn({ nodes: expired, graceMs }, 'nodes marked down: heartbeat failure');
+    } catch (err) {
+      this.log.error({ err }, 'could not mark nodes down');
+    }
+  }
+}
+
+function peerHost(peer: string): string {
+  const i = peer.lastIndexOf(':');
+  return (i > 0 ? peer.slice(0, i) : peer).replace(/^\[|\]$/g, '').replace(/^ipv4:/, '');
+}

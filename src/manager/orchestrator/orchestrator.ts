@@ -1,0 +1,133 @@
+// The orchestrator loop: watches the store, and for every service whose tasks, spec or
+// nodes changed runs the pure reconcilers and commits their actions in one transaction.
+import type { Logger } from 'pino';
+import { newId } from '../../common/ids.js';
+import type { Node, Task } from '../../store/objects.js';
+import type { Store, WriteTx } from '../../store/store.js';
+import { reconcileRemoved, reconcileReplicated, type Actions, type ReconcileContext } from './replicated.js';
+
+/** Lets a burst of store events settle into one pass. */
+const DEBOUNCE_MS = 5;
+const DEFAULT_HISTORY_LIMIT = 5;
+
+export class Orchestrator {
+  private readonly dirty = new Set<string>();
+  private allDirty = true;
+  private timer?: NodeJS.Timeout;
+  private recheckTimer?: NodeJS.Timeout;
+  private unsubscribe?: () => void;
+  private running = false;
+  private passing = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+  ) {}
+
+  run(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.store.subscribe((events) => {
+      for (const e of events) {
+        if (e.table === 'services') this.dirty.add(e.object.ID);
+        else if (e.table === 'tasks') this.dirty.add((e.object as Task).ServiceID);
+        else if (e.table === 'nodes' && nodeChangeMatters(e.object as Node, e.old as Node | undefined)) {
+          this.allDirty = true;
+        } else if (e.table === 'clusters') this.allDirty = true;
+      }
+      this.kick();
+    });
+    this.kick();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.unsubscribe?.();
+    clearTimeout(this.timer);
+    clearTimeout(this.recheckTimer);
+  }
+
+  private kick(): void {
+    if (!this.running || this.timer || this.passing) return;
+    if (!this.allDirty && this.dirty.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.pass();
+    }, DEBOUNCE_MS);
+  }
+
+  private async pass(): Promise<void> {
+    this.passing = true;
+    const ids = this.allDirty ? undefined : [...this.dirty];
+    this.allDirty = false;
+    this.dirty.clear();
+    try {
+      const recheckAt = await this.store.update((tx) => this.reconcile(tx, ids));
+      if (recheckAt !== undefined) this.scheduleRecheck(recheckAt);
+    } catch (err) {
+      this.log.error({ err }, 'orchestrator pass failed; retrying');
+      this.allDirty = true;
+    } finally {
+      this.passing = false;
+    }
+    this.kick();
+  }
+
+  private reconcile(tx: WriteTx, serviceIds: string[] | undefined): number | undefined {
+    const nodes = new Map(tx.all('nodes').map((n) => [n.ID, n]));
+    const cluster = tx.get('clusters', 'cluster');
+    const ctx: ReconcileContext = {
+      nodes,
+      now: Date.now(),
+      historyLimit: cluster?.Spec.Orchestration.TaskHistoryRetentionLimit ?? DEFAULT_HISTORY_LIMIT,
+      newId,
+    };
+    const ids = serviceIds ?? allServiceIds(tx);
+    let recheckAt: number | undefined;
+    for (const id of ids) {
+      const service = tx.get('services', id);
+      const tasks = tx.tasksOfService(id);
+      let actions: Actions;
+      if (!service) actions = reconcileRemoved(tasks, ctx);
+      else if (service.Spec.Mode.Replicated) actions = reconcileReplicated(service, tasks, ctx);
+      else continue; // other modes have their own orchestrators
+      applyActions(tx, actions);
+      if (actions.recheckAt !== undefined) recheckAt = Math.min(recheckAt ?? Infinity, actions.recheckAt);
+    }
+    return recheckAt;
+  }
+
+  private scheduleRecheck(at: number): void {
+    clearTimeout(this.recheckTimer);
+    this.recheckTimer = setTimeout(() => {
+      this.allDirty = true;
+      this.kick();
+    }, Math.max(0, at - Date.now()) + 1);
+  }
+}
+
+function allServiceIds(tx: WriteTx): string[] {
+  const ids = new Set(tx.all('services').map((s) => s.ID));
+  // Tasks whose service is gone still need cleaning up.
+  for (const t of tx.all('tasks')) ids.add(t.ServiceID);
+  return [...ids];
+}
+
+function applyActions(tx: WriteTx, a: Actions): void {
+  for (const id of a.remove) if (tx.get('tasks', id)) tx.delete('tasks', id);
+  for (const { taskId, desired } of a.setDesired) {
+    const t = tx.get('tasks', taskId);
+    if (t && t.DesiredState !== desired) tx.update('tasks', taskId, (d) => void (d.DesiredState = desired));
+  }
+  for (const draft of a.create) tx.create('tasks', draft);
+}
+
+/** Heartbeat-only updates do not reach the store, but status, availability and labels do. */
+function nodeChangeMatters(n: Node, old: Node | undefined): boolean {
+  if (!old) return true;
+  return (
+    n.Status.State !== old.Status.State ||
+    n.Spec.Availability !== old.Spec.Availability ||
+    JSON.stringify(n.Spec.Labels) !== JSON.stringify(old.Spec.Labels)
+  );
+}

@@ -1,0 +1,189 @@
+// Reconciliation for replicated services, as a pure function: given a service and its
+// tasks, say which tasks to create, which to stop and which to forget. No store, no clock
+// of its own (`now` is passed in), so every rule is tested without timers.
+import { isTerminal, type Node, type Service, type Task, type TaskState } from '../../store/objects.js';
+
+export interface TaskDraft {
+  ID: string;
+  ServiceID: string;
+  Slot?: number;
+  NodeID?: string;
+  Spec: Task['Spec'];
+  Status: Task['Status'];
+  DesiredState: TaskState;
+}
+
+export interface Actions {
+  create: TaskDraft[];
+  setDesired: Array<{ taskId: string; desired: TaskState }>;
+  remove: string[];
+  /** Earliest time (ms) at which a pass would do more (a restart delay running out). */
+  recheckAt?: number;
+}
+
+export interface ReconcileContext {
+  nodes: ReadonlyMap<string, Node>;
+  now: number;
+  historyLimit: number;
+  newId: () => string;
+}
+
+const NS_PER_MS = 1_000_000;
+/** swarmkit's default restart delay when the spec names none. */
+export const DEFAULT_RESTART_DELAY_MS = 5_000;
+
+export function emptyActions(): Actions {
+  return { create: [], setDesired: [], remove: [] };
+}
+
+/** A task that still counts toward its slot: meant to run and not finished. */
+export function isLive(t: Task): boolean {
+  return (t.DesiredState === 'running' || t.DesiredState === 'ready') && !isTerminal(t.Status.State);
+}
+
+function nodeUsable(nodes: ReadonlyMap<string, Node>, nodeId: string | undefined): boolean {
+  if (!nodeId) return true; // not placed yet: the scheduler's concern
+  const n = nodes.get(nodeId);
+  return !!n && n.Status.State !== 'down' && n.Spec.Availability !== 'drain';
+}
+
+function nodeGone(nodes: ReadonlyMap<string, Node>, nodeId: string | undefined): boolean {
+  if (!nodeId) return true;
+  const n = nodes.get(nodeId);
+  return !n || n.Status.State === 'down';
+}
+
+/** Tasks of a deleted service: ask workers to stop them, forget those already stopped. */
+export function reconcileRemoved(tasks: Task[], ctx: ReconcileContext): Actions {
+  const a = emptyActions();
+  for (const t of tasks) {
+    const unstarted = !t.NodeID || t.Status.State === 'pending' || t.Status.State === 'new';
+    if (isTerminal(t.Status.State) || unstarted || nodeGone(ctx.nodes, t.NodeID)) a.remove.push(t.ID);
+    else if (t.DesiredState !== 'remove') a.setDesired.push({ taskId: t.ID, desired: 'remove' });
+  }
+  return a;
+}
+
+// Stored objects are never mutated, so a spec's key can be cached by identity.
+const specKeys = new WeakMap<Task['Spec'], string>();
+
+export function specKey(spec: Task['Spec']): string {
+  let key = specKeys.get(spec);
+  if (key === undefined) {
+    key = JSON.stringify(spec);
+    specKeys.set(spec, key);
+  }
+  return key;
+}
+
+export function reconcileReplicated(service: Service, tasks: Task[], ctx: ReconcileContext): Actions {
+  const a = emptyActions();
+  const replicas = service.Spec.Mode.Replicated?.Replicas ?? 1;
+  const template = service.Spec.TaskTemplate;
+  const wantKey = specKey(template);
+  const bySlot = groupBySlot(tasks);
+  const policy = template.RestartPolicy ?? {};
+  const delayMs = policy.Delay !== undefined ? policy.Delay / NS_PER_MS : DEFAULT_RESTART_DELAY_MS;
+  const parallelism = service.Spec.UpdateConfig?.Parallelism || 1;
+
+  let updatesInFlight = 0;
+  const outdated: Task[] = [];
+
+  for (const [slot, slotTasks] of bySlot) {
+    // Newest first: history order, and the newest live task is the one to keep.
+    slotTasks.sort((x, y) => (x.CreatedAt < y.CreatedAt ? 1 : x.CreatedAt > y.CreatedAt ? -1 : 0));
+    let live = slotTasks.filter(isLive);
+
+    if (slot > replicas) {
+      for (const t of slotTasks) {
+        if (isTerminal(t.Status.State) || nodeGone(ctx.nodes, t.NodeID) || !t.NodeID) a.remove.push(t.ID);
+        else if (t.DesiredState !== 'remove') a.setDesired.push({ taskId: t.ID, desired: 'remove' });
+      }
+      continue;
+    }
+
+    // Tasks on failed or drained nodes stop counting; their slot gets a new task.
+    for (const t of live) {
+      if (!nodeUsable(ctx.nodes, t.NodeID)) a.setDesired.push({ taskId: t.ID, desired: 'shutdown' });
+    }
+    live = live.filter((t) => nodeUsable(ctx.nodes, t.NodeID));
+    for (const extra of live.slice(1)) a.setDesired.push({ taskId: extra.ID, desired: 'shutdown' });
+    const keep = live[0];
+
+    if (keep) {
+      if (specKey(keep.Spec) !== wantKey) outdated.push(keep);
+      else if (keep.Status.State !== 'running' && slotTasks.some((t) => t !== keep && specKey(t.Spec) !== wantKey)) {
+        updatesInFlight++;
+      }
+    } else {
+      const last = slotTasks[0];
+      const restart = decideRestart(last, policy.Condition ?? 'any', delayMs, ctx.now);
+      if (restart === 'now') a.create.push(newTask(service, slot, ctx));
+      else if (typeof restart === 'number') a.recheckAt = Math.min(a.recheckAt ?? Infinity, restart);
+    }
+    trimHistory(slotTasks, keep, ctx.historyLimit, a);
+  }
+
+  for (let slot = 1; slot <= replicas; slot++) {
+    if (!bySlot.has(slot)) a.create.push(newTask(service, slot, ctx));
+  }
+
+  // Rolling update: replace outdated tasks, `parallelism` slots at a time (stop-first).
+  for (const t of outdated.slice(0, Math.max(0, parallelism - updatesInFlight))) {
+    a.setDesired.push({ taskId: t.ID, desired: 'shutdown' });
+    a.create.push(newTask(service, t.Slot ?? 0, ctx));
+  }
+  return a;
+}
+
+/** 'now', 'never', or the time (ms) the restart delay runs out. */
+function decideRestart(last: Task | undefined, condition: string, delayMs: number, now: number): 'now' | 'never' | number {
+  // No task yet, or the last one was stopped on purpose (node failure, drain, update):
+  // the restart policy is about tasks that end by themselves, so replace at once.
+  if (!last || !isTerminalByItself(last)) return 'now';
+  if (condition === 'none') return 'never';
+  if (condition === 'on-failure' && last.Status.State === 'complete') return 'never';
+  const endedAt = Date.parse(last.Status.Timestamp);
+  const due = (Number.isNaN(endedAt) ? now : endedAt) + delayMs;
+  return due <= now ? 'now' : due;
+}
+
+/** The task ended on its own (failed, exited, rejected) rather than being stopped. */
+function isTerminalByItself(t: Task): boolean {
+  return t.Status.State === 'failed' || t.Status.State === 'complete' || t.Status.State === 'rejected';
+}
+
+function trimHistory(slotTasks: Task[], keep: Task | undefined, limit: number, a: Actions): void {
+  let kept = 0;
+  for (const t of slotTasks) {
+    if (t === keep || !isTerminal(t.Status.State)) {
+      kept++;
+      continue;
+    }
+    if (kept >= Math.max(1, limit)) a.remove.push(t.ID);
+    else kept++;
+  }
+}
+
+function groupBySlot(tasks: Task[]): Map<number, Task[]> {
+  const out = new Map<number, Task[]>();
+  for (const t of tasks) {
+    const slot = t.Slot ?? 0;
+    let list = out.get(slot);
+    if (!list) out.set(slot, (list = []));
+    list.push(t);
+  }
+  return out;
+}
+
+export function newTask(service: Service, slot: number | undefined, ctx: ReconcileContext, nodeId?: string): TaskDraft {
+  return {
+    ID: ctx.newId(),
+    ServiceID: service.ID,
+    ...(slot !== undefined ? { Slot: slot } : {}),
+    ...(nodeId ? { NodeID: nodeId } : {}),
+    Spec: structuredClone(service.Spec.TaskTemplate),
+    Status: { Timestamp: new Date(ctx.now).toISOString(), State: 'pending', Message: 'pending task scheduling' },
+    DesiredState: 'running',
+  };
+}

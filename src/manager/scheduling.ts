@@ -1,0 +1,107 @@
+// The scheduling loop: collects pending tasks, asks the pure scheduler where they go,
+// and commits every decision of a pass in one transaction (one fsync / one Raft entry).
+import type { Logger } from 'pino';
+import { isTerminal, type Task } from '../store/objects.js';
+import type { Store, WriteTx } from '../store/store.js';
+import { schedule } from '../scheduler/scheduler.js';
+
+const DEBOUNCE_MS = 5;
+
+function isPending(t: Task): boolean {
+  return t.Status.State === 'pending' && t.DesiredState === 'running';
+}
+
+export class SchedulingLoop {
+  private readonly pending = new Set<string>();
+  private rescanAll = true;
+  private timer?: NodeJS.Timeout;
+  private unsubscribe?: () => void;
+  private running = false;
+  private passing = false;
+  /** Some pending task found no node last pass; freed capacity should trigger a rescan. */
+  private waiting = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+  ) {}
+
+  run(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.store.subscribe((events) => {
+      for (const e of events) {
+        if (e.table === 'tasks') {
+          const t = e.object as Task;
+          if (e.kind !== 'delete' && isPending(t)) this.pending.add(t.ID);
+          else this.pending.delete(t.ID);
+          // A task leaving a node frees room for pending ones.
+          if (e.kind === 'delete' || isTerminal(t.Status.State)) this.rescanAll ||= this.waiting;
+        } else if (e.table === 'nodes') {
+          this.rescanAll = true;
+        }
+      }
+      this.kick();
+    });
+    this.kick();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.unsubscribe?.();
+    clearTimeout(this.timer);
+  }
+
+  private kick(): void {
+    if (!this.running || this.timer || this.passing) return;
+    if (!this.rescanAll && this.pending.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.pass();
+    }, DEBOUNCE_MS);
+  }
+
+  private async pass(): Promise<void> {
+    this.passing = true;
+    const rescan = this.rescanAll;
+    this.rescanAll = false;
+    const candidates = rescan ? undefined : [...this.pending];
+    this.pending.clear();
+    try {
+      const placed = await this.store.update((tx) => this.place(tx, candidates));
+      if (placed > 0) this.log.debug({ placed }, 'tasks assigned');
+    } catch (err) {
+      this.log.error({ err }, 'scheduling pass failed; retrying');
+      this.rescanAll = true;
+    } finally {
+      this.passing = false;
+    }
+    this.kick();
+  }
+
+  private place(tx: WriteTx, candidateIds: string[] | undefined): number {
+    const all = tx.all('tasks');
+    const pending = candidateIds
+      ? candidateIds.map((id) => tx.get('tasks', id)).filter((t): t is Task => !!t && isPending(t))
+      : all.filter(isPending);
+    if (pending.length === 0) return 0;
+    const active = all.filter((t) => t.NodeID && !isTerminal(t.Status.State) && t.DesiredState === 'running');
+    const { assignments, unplaced } = schedule({ nodes: tx.all('nodes'), tasks: active }, pending);
+    const now = new Date().toISOString();
+    for (const { taskId, nodeId } of assignments) {
+      tx.update('tasks', taskId, (t) => {
+        t.NodeID = nodeId;
+        t.Status = { Timestamp: now, State: 'assigned', Message: 'scheduler assigned task to node' };
+      });
+    }
+    this.waiting = unplaced.length > 0;
+    for (const { taskId, reason } of unplaced) {
+      const t = tx.get('tasks', taskId);
+      if (!t || t.Status.Err === reason) continue;
+      tx.update('tasks', taskId, (d) => {
+        d.Status = { ...d.Status, Message: 'pending task scheduling', Err: reason };
+      });
+    }
+    return assignments.length;
+  }
+}

@@ -1,0 +1,79 @@
+// A worker process: a node identity kept in the data dir, the Docker executor, and the
+// agent that keeps the session to a manager.
+import os from 'node:os';
+import type { Logger } from 'pino';
+import { createLogger } from '../common/log.js';
+import { loadOrCreateNodeId } from '../common/node-identity.js';
+import { DockerExecutor } from '../engine/docker/executor.js';
+import { Agent } from './agent.js';
+import type { Executor } from './types.js';
+
+export interface WorkerOptions {
+  managerAddrs: string[];
+  token: string;
+  dataDir: string;
+  hostname?: string;
+  /** Address other nodes reach this one at; the manager uses the session's peer address if unset. */
+  listenAddr?: string;
+  advertiseAddr?: string;
+  labels?: Record<string, string>;
+  log?: Logger;
+}
+
+export interface RunningWorker {
+  stop(): Promise<void>;
+  nodeId: string;
+}
+
+export async function runWorker(opts: WorkerOptions): Promise<RunningWorker> {
+  const log = opts.log ?? createLogger({ name: 'tsswarm-worker' });
+  if (opts.managerAddrs.length === 0) throw new Error('no manager address given');
+  const nodeId = await loadOrCreateNodeId(opts.dataDir);
+  const advertise = opts.advertiseAddr ?? hostOf(opts.listenAddr);
+  return startLocalWorker({
+    nodeId,
+    token: opts.token,
+    managerAddrs: opts.managerAddrs,
+    ...(opts.hostname ? { hostname: opts.hostname } : {}),
+    ...(advertise ? { advertiseAddr: advertise } : {}),
+    ...(opts.labels ? { labels: opts.labels } : {}),
+    log,
+  });
+}
+
+export interface LocalWorkerOptions {
+  nodeId: string;
+  token: string;
+  managerAddrs: string[];
+  hostname?: string;
+  advertiseAddr?: string;
+  labels?: Record<string, string>;
+  executor?: Executor;
+  log: Logger;
+}
+
+/** Starts an agent for a node whose identity is already known (a manager's own, or a worker's). */
+export async function startLocalWorker(o: LocalWorkerOptions): Promise<RunningWorker> {
+  const executor = o.executor ?? new DockerExecutor({ nodeId: o.nodeId, log: o.log.child({ c: 'executor' }) });
+  const description = await executor.describe();
+  // Several nodes share one machine in tests and demos: the node's name is its own.
+  description.hostname = o.hostname ?? description.hostname ?? os.hostname();
+  const agent = new Agent({
+    nodeId: o.nodeId,
+    token: o.token,
+    managerAddrs: o.managerAddrs,
+    description,
+    ...(o.labels ? { nodeLabels: o.labels } : {}),
+    ...(o.advertiseAddr ? { advertiseAddr: o.advertiseAddr } : {}),
+    executor,
+    log: o.log,
+  });
+  await agent.start();
+  return { nodeId: o.nodeId, stop: () => agent.stop() };
+}
+
+function hostOf(addr: string | undefined): string | undefined {
+  if (!addr) return undefined;
+  const host = addr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return host === '0.0.0.0' || host === '::' || host === '' ? undefined : host;
+}
