@@ -26,6 +26,11 @@ export class Inflights {
     if (n > 0) this.lastIndexes.splice(0, n);
   }
 
+  /** Frees the oldest slot: used when acks seem lost, so the window cannot wedge. */
+  freeFirstOne(): void {
+    this.lastIndexes.shift();
+  }
+
   full(): boolean {
     return this.lastIndexes.length >= this.capacity;
   }

@@ -41,7 +41,7 @@ export function stepLeader(r: Raft, m: Message): void {
       pr.recentActive = true;
       pr.probeSent = false;
       // A full window with no progress means appends were lost; free a slot.
-      if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeLE(pr.match + 1);
+      if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
       if (pr.match < r.log.lastIndex()) r.sendAppend(m.from);
       if (m.context !== undefined) {
         r.readOnly.recvAck(m.from, m.context);

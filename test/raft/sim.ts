@@ -1,0 +1,406 @@
+// Deterministic cluster simulator. One seed drives everything: message loss,
+// delay, duplication, reordering, (asymmetric) partitions, crashes that lose
+// unpersisted state, restarts, membership changes, compaction, leader
+// transfers, reads and proposals. Safety is checked after every step;
+// liveness after the network heals. The same seed always replays the same run.
+
+import { RaftError } from '../../src/raft/errors.js';
+import { MemoryStorage } from '../../src/raft/memory-storage.js';
+import { Raft } from '../../src/raft/raft.js';
+import { type Entry, EntryType, type Message, type NodeId, type Ready, type Snapshot } from '../../src/raft/types.js';
+import { mulberry32, pick, randInt, type Rand } from './prng.js';
+import { SafetyChecker, SafetyViolation, chainHash } from './sim-checks.js';
+
+export interface SimOptions {
+  readonly seed: number;
+  readonly nodes: number;
+  /** Chaos steps before healing (one step = one tick of every live node). */
+  readonly steps?: number;
+  /** Ticks allowed after healing for a leader to commit a fresh proposal. */
+  readonly livenessTicks?: number;
+  /** Record every delivered message in the trace too. */
+  readonly verbose?: boolean;
+}
+
+export interface SimResult {
+  readonly ok: boolean;
+  readonly seed: number;
+  readonly error?: string;
+  readonly trace: string[];
+  readonly stats: { proposals: number; applied: number; elections: number; snapshots: number; confChanges: number; reads: number };
+}
+
+interface SimNode {
+  readonly id: NodeId;
+  readonly storage: MemoryStorage; // what survives a crash
+  readonly peers: NodeId[];
+  raft: Raft | undefined; // undefined while crashed
+  fsm: { index: number; hash: number };
+}
+
+interface InFlight {
+  readonly m: Message;
+  readonly at: number;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const ELECTION_TICK = 10;
+
+function encodeFsm(f: { index: number; hash: number }): Uint8Array {
+  return enc.encode(`${f.index}:${f.hash}`);
+}
+
+function decodeFsm(s: Snapshot): { index: number; hash: number } {
+  const [i, h] = dec.decode(s.data).split(':');
+  return { index: Number(i ?? 0), hash: Number(h ?? 0) };
+}
+
+export class Simulation {
+  private readonly rand: Rand;
+  private readonly nodes = new Map<NodeId, SimNode>();
+  private net: InFlight[] = [];
+  private readonly cut = new Set<string>();
+  private readonly checker = new SafetyChecker();
+  readonly trace: string[] = [];
+  private now = 0;
+  private nextNodeId: number;
+  private valueSeq = 0;
+  private readonly pendingReads = new Map<string, number>();
+  private readonly stats = { proposals: 0, applied: 0, elections: 0, snapshots: 0, confChanges: 0, reads: 0 };
+  // Per-seed fault rates, so that different seeds explore different regimes.
+  private readonly pDrop: number;
+  private readonly pDup: number;
+  private readonly maxDelay: number;
+  private readonly healthy = { on: false };
+
+  constructor(private readonly opts: SimOptions) {
+    this.rand = mulberry32(opts.seed);
+    this.pDrop = this.rand() * 0.2;
+    this.pDup = this.rand() * 0.05;
+    this.maxDelay = randInt(this.rand, 1, 6);
+    const ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
+    this.nextNodeId = opts.nodes + 1;
+    for (const id of ids) this.createNode(id, ids);
+    this.log(`seed=${opts.seed} nodes=${opts.nodes} drop=${this.pDrop.toFixed(3)} dup=${this.pDup.toFixed(3)} maxDelay=${this.maxDelay}`);
+  }
+
+  private log(s: string): void {
+    this.trace.push(`[${this.now}] ${s}`);
+  }
+
+  private createNode(id: NodeId, peers: NodeId[]): SimNode {
+    const n: SimNode = { id, storage: new MemoryStorage(), peers, raft: undefined, fsm: { index: 0, hash: 0 } };
+    this.nodes.set(id, n);
+    this.start(n);
+    return n;
+  }
+
+  private start(n: SimNode): void {
+    const snap = n.storage.snapshot();
+    n.fsm = snap.meta.index > 0 ? decodeFsm(snap) : { index: 0, hash: 0 };
+    n.raft = new Raft({
+      id: n.id,
+      peers: n.peers,
+      storage: n.storage,
+      electionTick: ELECTION_TICK,
+      heartbeatTick: 1,
+      rand: this.rand,
+      maxInflightMsgs: 4,
+      maxEntriesPerMsg: 3,
+      maxSizePerMsg: 4096,
+    });
+  }
+
+  private up(): SimNode[] {
+    return [...this.nodes.values()].filter((n) => n.raft !== undefined);
+  }
+
+  private leaders(): SimNode[] {
+    return this.up().filter((n) => n.raft?.role === 'leader');
+  }
+
+  // ---- the driver: persist, send, apply ---------------------------------------------
+
+  private handleReady(n: SimNode, r: Raft): void {
+    const rd: Ready = r.ready();
+    if (rd.snapshot && rd.snapshot.meta.index > n.storage.snapshot().meta.index) n.storage.applySnapshot(rd.snapshot);
+    n.storage.append(rd.entries);
+    if (rd.hardState) n.storage.setHardState(rd.hardState);
+    for (const m of rd.messages) this.send(m);
+    if (rd.snapshot) {
+      n.fsm = decodeFsm(rd.snapshot);
+      this.checker.observeHash(n.id, n.fsm.index, n.fsm.hash);
+    }
+    for (const e of rd.committedEntries) this.apply(n, e);
+    for (const rs of rd.readStates) {
+      const startedAt = this.pendingReads.get(rs.context);
+      if (startedAt !== undefined) SafetyChecker.checkRead(n.id, rs.context, rs.index, startedAt);
+      this.pendingReads.delete(rs.context);
+    }
+    r.advance(rd);
+  }
+
+  private apply(n: SimNode, e: Entry): void {
+    if (e.index !== n.fsm.index + 1) {
+      throw new SafetyViolation('apply order', `${n.id} applied ${e.index} after ${n.fsm.index}`);
+    }
+    n.fsm = { index: e.index, hash: chainHash(n.fsm.hash, e) };
+    this.checker.observeApply(n.id, e, n.fsm.hash);
+    if (e.type === EntryType.Normal && e.data.length > 0) this.stats.applied++;
+  }
+
+  private send(m: Message): void {
+    if (this.isCut(m.from, m.to)) return;
+    if (!this.healthy.on && this.rand() < this.pDrop) return;
+    const copies = !this.healthy.on && this.rand() < this.pDup ? 2 : 1;
+    for (let i = 0; i < copies; i++) this.net.push({ m, at: this.now + randInt(this.rand, 0, this.maxDelay) });
+  }
+
+  private isCut(from: NodeId, to: NodeId): boolean {
+    return this.cut.has(`${from}>${to}`);
+  }
+
+  private deliver(): void {
+    const due = this.net.filter((f) => f.at <= this.now);
+    this.net = this.net.filter((f) => f.at > this.now);
+    // Reorder: deliver due messages in a random order.
+    for (let i = due.length - 1; i > 0; i--) {
+      const j = randInt(this.rand, 0, i + 1);
+      [due[i], due[j]] = [due[j] as InFlight, due[i] as InFlight];
+    }
+    for (const { m } of due) {
+      const dst = this.nodes.get(m.to)?.raft;
+      if (!dst || this.isCut(m.from, m.to)) continue;
+      if (this.opts.verbose) this.log(`deliver ${m.type} ${m.from}>${m.to} t${m.term} i${m.index ?? ''} n${m.entries?.length ?? ''} c${m.commit ?? ''}${m.reject ? ' reject' : ''}`);
+      dst.step(m);
+    }
+  }
+
+  // ---- one step ------------------------------------------------------------------------
+
+  step(chaos: boolean): void {
+    this.now++;
+    if (chaos) this.randomEvent();
+    for (const n of this.up()) n.raft?.tick();
+    this.deliver();
+    for (const n of this.up()) {
+      const r = n.raft;
+      if (!r) continue;
+      // Sometimes leave a Ready unpersisted, so a crash can lose it.
+      if (r.hasReady() && (this.healthy.on || this.rand() < 0.85)) this.handleReady(n, r);
+    }
+    this.checkSafety();
+  }
+
+  private checkSafety(): void {
+    for (const n of this.leaders()) {
+      const r = n.raft as Raft;
+      this.checker.observeLeader(n.id, r.term, r.log);
+    }
+    if (this.now % 10 !== 0) return;
+    const up = this.up();
+    for (let i = 0; i < up.length; i++) {
+      for (let j = i + 1; j < up.length; j++) {
+        const a = up[i] as SimNode;
+        const b = up[j] as SimNode;
+        SafetyChecker.checkLogMatching({ id: a.id, log: (a.raft as Raft).log }, { id: b.id, log: (b.raft as Raft).log });
+      }
+    }
+  }
+
+  private randomEvent(): void {
+    const x = this.rand();
+    if (x < 0.25) this.propose();
+    else if (x < 0.27) this.crash();
+    else if (x < 0.31) this.restart();
+    else if (x < 0.33) this.partition();
+    else if (x < 0.345) this.heal();
+    else if (x < 0.355) this.confChange();
+    else if (x < 0.375) this.compact();
+    else if (x < 0.38) this.transfer();
+    else if (x < 0.40) this.read();
+  }
+
+  private propose(): boolean {
+    const ls = this.leaders();
+    if (ls.length === 0) return false;
+    const n = pick(this.rand, ls);
+    const v = `v${++this.valueSeq}`;
+    try {
+      n.raft?.propose(enc.encode(v));
+      this.stats.proposals++;
+      this.log(`propose ${v} at ${n.id}`);
+      return true;
+    } catch (e) {
+      if (e instanceof RaftError) return false;
+      throw e;
+    }
+  }
+
+  private crash(): void {
+    const up = this.up();
+    if (up.length === 0) return;
+    const n = pick(this.rand, up);
+    n.raft = undefined; // unpersisted Ready state is lost with it
+    this.log(`crash ${n.id}`);
+  }
+
+  private restart(): void {
+    const down = [...this.nodes.values()].filter((n) => !n.raft);
+    if (down.length === 0) return;
+    const n = pick(this.rand, down);
+    this.start(n);
+    this.log(`restart ${n.id} (term ${n.storage.getHardState().term}, commit ${n.storage.getHardState().commit}, snap ${n.storage.snapshot().meta.index})`);
+  }
+
+  private partition(): void {
+    const ids = [...this.nodes.keys()];
+    this.cut.clear();
+    const kind = this.rand();
+    if (kind < 0.4) {
+      const side = ids.filter(() => this.rand() < 0.5);
+      for (const a of side) for (const b of ids) if (!side.includes(b)) {
+        this.cut.add(`${a}>${b}`);
+        this.cut.add(`${b}>${a}`);
+      }
+      this.log(`partition [${side.join(',')}] | rest`);
+    } else if (kind < 0.7) {
+      const a = pick(this.rand, ids);
+      for (const b of ids) if (b !== a) this.cut.add(`${a}>${b}`);
+      this.log(`asymmetric: ${a} cannot send`);
+    } else {
+      const a = pick(this.rand, ids);
+      for (const b of ids) if (b !== a) this.cut.add(`${b}>${a}`);
+      this.log(`asymmetric: ${a} cannot receive`);
+    }
+  }
+
+  private heal(): void {
+    this.cut.clear();
+    this.log('heal');
+  }
+
+  private confChange(): void {
+    const ls = this.leaders();
+    if (ls.length === 0) return;
+    const n = pick(this.rand, ls);
+    const r = n.raft as Raft;
+    const voters = r.confState().voters;
+    const add = voters.length <= 3 || (voters.length < 6 && this.rand() < 0.5);
+    const target = add ? `n${this.nextNodeId}` : pick(this.rand, voters);
+    try {
+      r.proposeConfChange({ type: add ? 'add' : 'remove', nodeId: target });
+    } catch (e) {
+      if (e instanceof RaftError) return;
+      throw e;
+    }
+    if (add) {
+      this.nextNodeId++;
+      this.createNode(target, []);
+    }
+    this.stats.confChanges++;
+    this.log(`conf change at ${n.id}: ${add ? 'add' : 'remove'} ${target}`);
+  }
+
+  private compact(): void {
+    const up = this.up();
+    if (up.length === 0) return;
+    const n = pick(this.rand, up);
+    const r = n.raft as Raft;
+    const idx = r.log.applied;
+    if (idx <= n.storage.snapshot().meta.index || r.confIndex > idx || n.fsm.index !== idx) return;
+    n.storage.createSnapshot(idx, r.confState(), encodeFsm(n.fsm));
+    n.storage.compact(idx);
+    this.stats.snapshots++;
+    this.log(`compact ${n.id} at ${idx}`);
+  }
+
+  private transfer(): void {
+    const ls = this.leaders();
+    if (ls.length === 0) return;
+    const n = pick(this.rand, ls);
+    const r = n.raft as Raft;
+    const to = pick(this.rand, r.confState().voters);
+    try {
+      r.transferLeadership(to);
+      this.log(`transfer ${n.id} -> ${to}`);
+    } catch (e) {
+      if (!(e instanceof RaftError)) throw e;
+    }
+  }
+
+  private read(): void {
+    const up = this.up();
+    if (up.length === 0) return;
+    const n = pick(this.rand, up);
+    const ctx = `r${this.now}-${n.id}`;
+    try {
+      n.raft?.readIndex(ctx);
+      this.pendingReads.set(ctx, this.checker.maxApplied);
+      this.stats.reads++;
+    } catch (e) {
+      if (!(e instanceof RaftError)) throw e;
+    }
+  }
+
+  // ---- liveness ---------------------------------------------------------------------------
+
+  /** Heals everything, restarts every node, then expects a fresh proposal applied everywhere. */
+  checkLiveness(maxTicks: number): void {
+    this.healthy.on = true;
+    this.cut.clear();
+    for (const n of this.nodes.values()) if (!n.raft) this.start(n);
+    this.log('liveness phase: healed, all nodes up');
+    const value = `live-${this.opts.seed}`;
+    let proposedAt: { id: NodeId; index: number; term: number } | undefined;
+    for (let t = 0; t < maxTicks; t++) {
+      this.step(false);
+      const ls = this.leaders();
+      const l = ls[0];
+      if (!l || !l.raft) continue;
+      if (!proposedAt || (proposedAt.term !== l.raft.term)) {
+        try {
+          const p = l.raft.propose(enc.encode(value));
+          proposedAt = { id: l.id, ...p };
+        } catch (e) {
+          if (!(e instanceof RaftError)) throw e;
+        }
+        continue;
+      }
+      const members = l.raft.confState().voters;
+      const done = members.every((id) => {
+        const m = this.nodes.get(id);
+        return m !== undefined && m.fsm.index >= (proposedAt?.index ?? Infinity);
+      });
+      if (done) {
+        this.log(`liveness ok after ${t} ticks: ${l.id} leads term ${l.raft.term}`);
+        return;
+      }
+    }
+    const state = [...this.nodes.values()].map((n) => `${n.id}:${n.raft?.role}/t${n.raft?.term}/c${n.raft?.log.committed}/a${n.fsm.index}/l${n.raft?.log.lastIndex()}`);
+    const prs = this.leaders().map((l) => `${l.id} voters=[${l.raft?.confState().voters.join(',')}] ` + [...(l.raft?.prs ?? [])].map(([id, p]) => `${id}:${p.state}/m${p.match}/n${p.next}/if${p.inflights.count()}${p.probeSent ? '/sent' : ''}`).join(' '));
+    throw new SafetyViolation('liveness', `no fresh proposal applied on all members within ${maxTicks} ticks; ${state.join(' ')}; proposed ${JSON.stringify(proposedAt)}; ${prs.join('; ')}`);
+  }
+
+  run(): SimResult {
+    try {
+      const steps = this.opts.steps ?? 300;
+      for (let i = 0; i < steps; i++) this.step(true);
+      this.checkLiveness(this.opts.livenessTicks ?? 400);
+      this.stats.elections = this.countTerms();
+      return { ok: true, seed: this.opts.seed, trace: this.trace, stats: this.stats };
+    } catch (e) {
+      const error = e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e);
+      return { ok: false, seed: this.opts.seed, error, trace: this.trace, stats: this.stats };
+    }
+  }
+
+  private countTerms(): number {
+    return Math.max(0, ...this.up().map((n) => n.raft?.term ?? 0));
+  }
+}
+
+export function runSeed(opts: SimOptions): SimResult {
+  return new Simulation(opts).run();
+}
