@@ -91,13 +91,13 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
     hostname,
     clusterAddr,
     availability: opts.availability,
-    heartbeatPeriodMs: opts.heartbeatPeriodMs ?? 1000,
+    heartbeatPeriodMs: opts.heartbeatPeriodMs ?? (Number(process.env.TSSWARM_HEARTBEAT_MS) || 1000),
   });
 
   const dispatcher = new Dispatcher(
     store,
     {
-      heartbeatPeriodMs: opts.heartbeatPeriodMs ?? cluster.Spec.Dispatcher.HeartbeatPeriod / 1e6,
+      heartbeatPeriodMs: cluster.Spec.Dispatcher.HeartbeatPeriod / 1e6,
       graceMultiplier: 3,
       managerAddrs: () => [clusterAddr],
     },

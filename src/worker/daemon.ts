@@ -17,6 +17,8 @@ export interface WorkerOptions {
   listenAddr?: string;
   advertiseAddr?: string;
   labels?: Record<string, string>;
+  /** How long to wait for the first session before giving up (default 15 s). */
+  joinTimeoutMs?: number;
   log?: Logger;
 }
 
@@ -37,6 +39,7 @@ export async function runWorker(opts: WorkerOptions): Promise<RunningWorker> {
     ...(opts.hostname ? { hostname: opts.hostname } : {}),
     ...(advertise ? { advertiseAddr: advertise } : {}),
     ...(opts.labels ? { labels: opts.labels } : {}),
+    joinTimeoutMs: opts.joinTimeoutMs ?? (Number(process.env.TSSWARM_JOIN_TIMEOUT_MS) || undefined),
     log,
   });
 }
@@ -49,6 +52,7 @@ export interface LocalWorkerOptions {
   advertiseAddr?: string;
   labels?: Record<string, string>;
   executor?: Executor;
+  joinTimeoutMs?: number;
   log: Logger;
 }
 
@@ -67,6 +71,7 @@ export async function startLocalWorker(o: LocalWorkerOptions): Promise<RunningWo
     ...(o.advertiseAddr ? { advertiseAddr: o.advertiseAddr } : {}),
     executor,
     log: o.log,
+    ...(o.joinTimeoutMs ? { firstConnectTimeoutMs: o.joinTimeoutMs } : {}),
   });
   await agent.start();
   return { nodeId: o.nodeId, stop: () => agent.stop() };

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The full test suite: set-up, type-check, lint, unit tests, then end-to-end tests on real
+# Docker. Exits non-zero on the first failing stage and says which.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+
+stage() { printf '\n==> %s\n' "$1"; shift; "$@" || { printf '\ntest.sh: stage failed: %s\n' "$*" >&2; exit 1; }; }
+
+stage "type-check (tsc --noEmit, strict)" npx --no-install tsc -p tsconfig.json --noEmit
+stage "lint (eslint)" npx --no-install eslint src test bench
+stage "tests (node --test)" node --import tsx --test --test-concurrency=1 --test-timeout=600000 \
+  'test/unit/**/*.test.ts' 'test/e2e/**/*.test.ts'
