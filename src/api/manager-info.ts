@@ -1,0 +1,22 @@
+// What the control API needs to know about the manager it runs in, beyond the store.
+// The manager daemon implements this; tests pass a plain object.
+
+export interface JoinTokens {
+  Worker: string;
+  Manager: string;
+}
+
+export interface ManagerInfo {
+  /** Store ID of this manager's own Node object (`Swarm.NodeID`, the `*` in `docker node ls`). */
+  nodeId: string;
+  /** Hostname reported as `Name` in `/info`. */
+  hostname: string;
+  /** host:port the other nodes reach this manager on (`Swarm.NodeAddr`, `RemoteManagers`). */
+  clusterAddr: string;
+  /** tsswarm version string, reported as the engine/server version. */
+  version: string;
+  /** False on a follower: write routes then fail fast with 503 instead of reaching the store. */
+  isLeader(): boolean;
+  /** Current join tokens, served by `GET /swarm`. */
+  joinTokens(): JoinTokens;
+}
