@@ -8,7 +8,7 @@ import { schedule } from '../scheduler/scheduler.js';
 const DEBOUNCE_MS = 5;
 
 function isPending(t: Task): boolean {
-  return t.Status.State === 'pending' && t.DesiredState === 'running';
+  return t.Status.State === 'pending' && (t.DesiredState === 'running' || t.DesiredState === 'complete');
 }
 
 export class SchedulingLoop {
@@ -85,8 +85,19 @@ export class SchedulingLoop {
       ? candidateIds.map((id) => tx.get('tasks', id)).filter((t): t is Task => !!t && isPending(t))
       : all.filter(isPending);
     if (pending.length === 0) return 0;
-    const active = all.filter((t) => t.NodeID && !isTerminal(t.Status.State) && t.DesiredState === 'running');
-    const { assignments, unplaced } = schedule({ nodes: tx.all('nodes'), tasks: active }, pending);
+    const active = all.filter((t) => t.NodeID && !isTerminal(t.Status.State) && (t.DesiredState === 'running' || t.DesiredState === 'complete'));
+    // Global-service tasks come with their node chosen; the rest go through the scheduler.
+    const free = pending.filter((t) => !t.NodeID);
+    const { assignments, unplaced } = schedule({ nodes: tx.all('nodes'), tasks: active, services: tx.all('services') }, free);
+    for (const t of pending) {
+      if (!t.NodeID) continue;
+      const node = tx.get('nodes', t.NodeID);
+      if (node && node.Status.State === 'ready' && node.Spec.Availability === 'active') {
+        assignments.push({ taskId: t.ID, nodeId: t.NodeID });
+      } else {
+        unplaced.push({ taskId: t.ID, reason: `node ${t.NodeID} is not available` });
+      }
+    }
     const now = new Date().toISOString();
     for (const { taskId, nodeId } of assignments) {
       tx.update('tasks', taskId, (t) => {

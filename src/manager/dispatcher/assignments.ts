@@ -11,6 +11,8 @@ const DEFAULT_STOP_GRACE_MS = 10_000;
 export function desiredForWorker(task: Task): string {
   if (isTerminal(task.Status.State)) return 'shutdown';
   if (task.DesiredState === 'remove') return 'shutdown';
+  // Jobs want their task to finish; to the worker that means running it.
+  if (task.DesiredState === 'complete') return 'running';
   return task.DesiredState;
 }
 

@@ -5,6 +5,8 @@ import { newId } from '../../common/ids.js';
 import type { Node, Task } from '../../store/objects.js';
 import type { Store, WriteTx } from '../../store/store.js';
 import { reconcileRemoved, reconcileReplicated, type Actions, type ReconcileContext } from './replicated.js';
+import { reconcileGlobal } from './global.js';
+import { reconcileReplicatedJob } from './jobs.js';
 
 /** Lets a burst of store events settle into one pass. */
 const DEBOUNCE_MS = 5;
@@ -88,9 +90,13 @@ export class Orchestrator {
       const service = tx.get('services', id);
       const tasks = tx.tasksOfService(id);
       let actions: Actions;
-      if (!service) actions = reconcileRemoved(tasks, ctx);
-      else if (service.Spec.Mode.Replicated) actions = reconcileReplicated(service, tasks, ctx);
-      else continue; // other modes have their own orchestrators
+      const mode = service?.Spec.Mode;
+      if (!service || !mode) actions = reconcileRemoved(tasks, ctx);
+      else if (mode.Replicated) actions = reconcileReplicated(service, tasks, ctx);
+      else if (mode.Global) actions = reconcileGlobal(service, tasks, ctx);
+      else if (mode.GlobalJob) actions = reconcileGlobal(service, tasks, ctx, true);
+      else if (mode.ReplicatedJob) actions = reconcileReplicatedJob(service, tasks, ctx);
+      else continue;
       applyActions(tx, actions);
       if (actions.recheckAt !== undefined) recheckAt = Math.min(recheckAt ?? Infinity, actions.recheckAt);
     }

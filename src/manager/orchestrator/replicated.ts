@@ -36,9 +36,10 @@ export function emptyActions(): Actions {
   return { create: [], setDesired: [], remove: [] };
 }
 
-/** A task that still counts toward its slot: meant to run and not finished. */
+/** A task that still counts toward its slot: meant to run (or, for jobs, to finish) and not finished. */
 export function isLive(t: Task): boolean {
-  return (t.DesiredState === 'running' || t.DesiredState === 'ready') && !isTerminal(t.Status.State);
+  const d = t.DesiredState;
+  return (d === 'running' || d === 'ready' || d === 'complete') && !isTerminal(t.Status.State);
 }
 
 function nodeUsable(nodes: ReadonlyMap<string, Node>, nodeId: string | undefined): boolean {
