@@ -121,9 +121,10 @@ export class DockerExecutor implements Executor {
 
   private pass(): void {
     if (!this.started || this.stopped || !this.haveAssignments) return;
+    const byTask = this.containersByTask();
     for (const task of this.desired.values()) {
       if (this.busy.has(task.id)) continue;
-      const container = this.containerOf(task.id);
+      const container = byTask.get(task.id);
       if (wantsRunning(task.desiredState)) this.convergeRunning(task, container);
       else this.convergeStopped(task, container);
     }
@@ -132,6 +133,12 @@ export class DockerExecutor implements Executor {
       const key = container.taskId ?? container.id;
       if (this.busy.has(key)) continue;
       this.runOp(key, () => this.removeContainer(container));
+    }
+    // Tasks gone from the set with nothing left to remove (e.g. rejected): forget them.
+    for (const taskId of [...this.attempted, ...this.reporter.taskIds()]) {
+      if (this.desired.has(taskId) || this.busy.has(taskId) || byTask.has(taskId)) continue;
+      this.attempted.delete(taskId);
+      this.reporter.forget(taskId);
     }
   }
 
@@ -297,11 +304,6 @@ export class DockerExecutor implements Executor {
     }
     this.log.info({ containerId: container.id, taskId: container.taskId }, 'removed container');
     this.containers.delete(container.id);
-    const taskId = container.taskId;
-    if (taskId !== undefined && !this.desired.has(taskId) && !this.containerOf(taskId)) {
-      this.reporter.forget(taskId);
-      this.attempted.delete(taskId);
-    }
   }
 
   // ---- what the engine says -------------------------------------------------------------
@@ -432,15 +434,17 @@ export class DockerExecutor implements Executor {
     return container;
   }
 
-  /** The task's container; a running one if there are several. */
-  private containerOf(taskId: string): OwnedContainer | undefined {
-    let found: OwnedContainer | undefined;
+  /** Each task's container; a running one if a task has several. */
+  private containersByTask(): Map<string, OwnedContainer> {
+    const byTask = new Map<string, OwnedContainer>();
     for (const container of this.containers.values()) {
-      if (container.taskId !== taskId) continue;
-      if (container.state === 'running') return container;
-      found ??= container;
+      if (container.taskId === undefined) continue;
+      const known = byTask.get(container.taskId);
+      if (!known || (known.state !== 'running' && container.state === 'running')) {
+        byTask.set(container.taskId, container);
+      }
     }
-    return found;
+    return byTask;
   }
 }
 

@@ -48,6 +48,10 @@ export class StatusReporter {
     return true;
   }
 
+  taskIds(): IterableIterator<string> {
+    return this.last.keys();
+  }
+
   forget(taskId: string): void {
     this.last.delete(taskId);
   }
