@@ -2,6 +2,7 @@
 // tasks, say which tasks to create, which to stop and which to forget. No store, no clock
 // of its own (`now` is passed in), so every rule is tested without timers.
 import { isTerminal, type Node, type Service, type Task, type TaskState } from '../../store/objects.js';
+import { DisruptionBudget, minAvailableOf } from './budget.js';
 
 export interface TaskDraft {
   ID: string;
@@ -85,7 +86,11 @@ export function reconcileReplicated(service: Service, tasks: Task[], ctx: Reconc
   const bySlot = groupBySlot(tasks);
   const policy = template.RestartPolicy ?? {};
   const delayMs = policy.Delay !== undefined ? policy.Delay / NS_PER_MS : DEFAULT_RESTART_DELAY_MS;
-  const parallelism = service.Spec.UpdateConfig?.Parallelism || 1;
+  const update = service.Spec.UpdateConfig ?? {};
+  const parallelism = update.Parallelism || 1;
+  const running = tasks.filter((t) => isLive(t) && t.Status.State === 'running' && !nodeGone(ctx.nodes, t.NodeID)).length;
+  const budget = new DisruptionBudget(running, minAvailableOf(service.Spec.Labels, replicas));
+  const stop = (t: Task, desired: TaskState = 'shutdown') => a.setDesired.push({ taskId: t.ID, desired });
 
   let updatesInFlight = 0;
   const outdated: Task[] = [];
@@ -93,32 +98,44 @@ export function reconcileReplicated(service: Service, tasks: Task[], ctx: Reconc
   for (const [slot, slotTasks] of bySlot) {
     // Newest first: history order, and the newest live task is the one to keep.
     slotTasks.sort((x, y) => (x.CreatedAt < y.CreatedAt ? 1 : x.CreatedAt > y.CreatedAt ? -1 : 0));
-    let live = slotTasks.filter(isLive);
+    const live = slotTasks.filter(isLive);
 
     if (slot > replicas) {
       for (const t of slotTasks) {
-        if (isTerminal(t.Status.State) || nodeGone(ctx.nodes, t.NodeID) || !t.NodeID) a.remove.push(t.ID);
-        else if (t.DesiredState !== 'remove') a.setDesired.push({ taskId: t.ID, desired: 'remove' });
+        if (isTerminal(t.Status.State) || !t.NodeID || nodeGone(ctx.nodes, t.NodeID)) a.remove.push(t.ID);
+        else if (t.DesiredState !== 'remove' && budget.tryStop(t)) stop(t, 'remove');
       }
       continue;
     }
 
-    // Tasks on failed or drained nodes stop counting; their slot gets a new task.
-    for (const t of live) {
-      if (!nodeUsable(ctx.nodes, t.NodeID)) a.setDesired.push({ taskId: t.ID, desired: 'shutdown' });
+    // A failed node's tasks are lost anyway: stop them, no budget asked.
+    const lost = live.filter((t) => t.NodeID && nodeGone(ctx.nodes, t.NodeID));
+    for (const t of lost) stop(t);
+    const drained = live.filter((t) => t.NodeID && !nodeGone(ctx.nodes, t.NodeID) && !nodeUsable(ctx.nodes, t.NodeID));
+    const good = live.filter((t) => nodeUsable(ctx.nodes, t.NodeID));
+    const keep = good[0];
+    const keepRunning = keep?.Status.State === 'running';
+
+    // Duplicates (a replacement started first): the older ones go once the newest runs.
+    if (keepRunning) for (const extra of good.slice(1)) if (budget.tryStop(extra)) stop(extra);
+    // Drained nodes: stop at once if the slot is covered or the budget allows, else keep
+    // the task running until its replacement runs elsewhere.
+    let heldOnDrained = false;
+    for (const t of drained) {
+      if (keepRunning) {
+        budget.covered(t);
+        stop(t);
+      } else if (budget.tryStop(t)) stop(t);
+      else heldOnDrained = true;
     }
-    live = live.filter((t) => nodeUsable(ctx.nodes, t.NodeID));
-    for (const extra of live.slice(1)) a.setDesired.push({ taskId: extra.ID, desired: 'shutdown' });
-    const keep = live[0];
 
     if (keep) {
       if (specKey(keep.Spec) !== wantKey) outdated.push(keep);
-      else if (keep.Status.State !== 'running' && slotTasks.some((t) => t !== keep && specKey(t.Spec) !== wantKey)) {
-        updatesInFlight++;
-      }
+      else if (!keepRunning && slotTasks.some((t) => t !== keep && specKey(t.Spec) !== wantKey)) updatesInFlight++;
+    } else if (heldOnDrained || lost.length > 0 || drained.length > 0) {
+      a.create.push(newTask(service, slot, ctx));
     } else {
-      const last = slotTasks[0];
-      const restart = decideRestart(last, policy.Condition ?? 'any', delayMs, ctx.now);
+      const restart = decideRestart(slotTasks, policy, delayMs, ctx.now);
       if (restart === 'now') a.create.push(newTask(service, slot, ctx));
       else if (typeof restart === 'number') a.recheckAt = Math.min(a.recheckAt ?? Infinity, restart);
     }
@@ -129,21 +146,39 @@ export function reconcileReplicated(service: Service, tasks: Task[], ctx: Reconc
     if (!bySlot.has(slot)) a.create.push(newTask(service, slot, ctx));
   }
 
-  // Rolling update: replace outdated tasks, `parallelism` slots at a time (stop-first).
+  // Rolling update, `parallelism` slots at a time: stop-first when the budget allows,
+  // otherwise (or with Order start-first) the new task starts before the old one stops.
   for (const t of outdated.slice(0, Math.max(0, parallelism - updatesInFlight))) {
-    a.setDesired.push({ taskId: t.ID, desired: 'shutdown' });
+    if (update.Order !== 'start-first' && budget.tryStop(t)) stop(t);
     a.create.push(newTask(service, t.Slot ?? 0, ctx));
   }
   return a;
 }
 
-/** 'now', 'never', or the time (ms) the restart delay runs out. */
-function decideRestart(last: Task | undefined, condition: string, delayMs: number, now: number): 'now' | 'never' | number {
+/**
+ * 'now', 'never', or the time (ms) the restart delay runs out. `slotTasks` newest first.
+ * MaxAttempts counts the slot's tasks that ended by themselves (inside Window, if set); the
+ * count is bounded by the task history kept per slot.
+ */
+export function decideRestart(
+  slotTasks: Task[],
+  policy: NonNullable<Task['Spec']['RestartPolicy']>,
+  delayMs: number,
+  now: number,
+): 'now' | 'never' | number {
+  const last = slotTasks[0];
   // No task yet, or the last one was stopped on purpose (node failure, drain, update):
   // the restart policy is about tasks that end by themselves, so replace at once.
   if (!last || !isTerminalByItself(last)) return 'now';
+  const condition = policy.Condition ?? 'any';
   if (condition === 'none') return 'never';
   if (condition === 'on-failure' && last.Status.State === 'complete') return 'never';
+  if (policy.MaxAttempts && policy.MaxAttempts > 0) {
+    const windowMs = policy.Window ? policy.Window / NS_PER_MS : Infinity;
+    const ended = slotTasks.filter((t) => isTerminalByItself(t) && now - Date.parse(t.Status.Timestamp) <= windowMs);
+    // The first run is not a restart: k ended runs mean k-1 restarts so far.
+    if (ended.length > policy.MaxAttempts) return 'never';
+  }
   const endedAt = Date.parse(last.Status.Timestamp);
   const due = (Number.isNaN(endedAt) ? now : endedAt) + delayMs;
   return due <= now ? 'now' : due;

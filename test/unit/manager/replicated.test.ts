@@ -127,3 +127,63 @@ test('tasks of a removed service: running ones are asked to stop, stopped or unp
   assert.deepEqual(a.setDesired, [{ taskId: 'run', desired: 'remove' }]);
   assert.deepEqual(a.remove.sort(), ['done', 'pend']);
 });
+
+test('restart max attempts: gives up after N restarts, counted inside the window', () => {
+  const policy = { Condition: 'on-failure' as const, Delay: 0, MaxAttempts: 2, Window: 60e9 };
+  const s = svc(1, { TaskTemplate: { ContainerSpec: { Image: 'img' }, RestartPolicy: policy } });
+  const failedAt = (msAgo: number) => new Date(NOW - msAgo).toISOString();
+  const failed = (id: string, msAgo: number, created: string) =>
+    task(id, 1, 'failed', { Spec: s.Spec.TaskTemplate, CreatedAt: created, Status: { Timestamp: failedAt(msAgo), State: 'failed', Message: '' } });
+  // First run + 2 restarts have failed: no third restart.
+  const three = [failed('a', 3000, '2026-01-01T00:00:03Z'), failed('b', 2000, '2026-01-01T00:00:02Z'), failed('c', 1000, '2026-01-01T00:00:01Z')];
+  assert.equal(reconcileReplicated(s, three, ctx()).create.length, 0);
+  // Two failures: one more restart is allowed.
+  assert.equal(reconcileReplicated(s, three.slice(0, 2), ctx()).create.length, 1);
+  // Old failures outside the window do not count.
+  const old = [failed('a', 1000, '2026-01-01T00:00:03Z'), failed('b', 120_000, '2026-01-01T00:00:02Z'), failed('c', 130_000, '2026-01-01T00:00:01Z')];
+  assert.equal(reconcileReplicated(s, old, ctx()).create.length, 1);
+});
+
+test('min-available: a drain starts the replacement first and stops the old task only once it runs', () => {
+  const s = svc(2, { Labels: { 'com.tsswarm.min-available': '2' } });
+  const nodes = [node('n1', 'ready', 'drain'), node('n2')];
+  const t1 = task('t1', 1, 'running', { NodeID: 'n1' });
+  const t2 = task('t2', 2, 'running', { NodeID: 'n2' });
+  const first = reconcileReplicated(s, [t1, t2], ctx(nodes));
+  assert.deepEqual(first.setDesired, [], 'old task must keep running');
+  assert.equal(first.create.length, 1);
+  assert.equal(first.create[0]?.Slot, 1);
+  // Replacement placed but not running yet: still held.
+  const repl = task('r1', 1, 'assigned', { NodeID: 'n2', CreatedAt: '2026-01-01T00:00:09Z' });
+  const second = reconcileReplicated(s, [t1, t2, repl], ctx(nodes));
+  assert.deepEqual(second.setDesired, []);
+  assert.equal(second.create.length, 0);
+  // Replacement running: now the drained one stops.
+  const third = reconcileReplicated(s, [t1, t2, { ...repl, Status: { ...repl.Status, State: 'running' } }], ctx(nodes));
+  assert.deepEqual(third.setDesired, [{ taskId: 't1', desired: 'shutdown' }]);
+});
+
+test('without a budget a drain stops the task at once and replaces it', () => {
+  const a = reconcileReplicated(svc(1), [task('t1', 1, 'running', { NodeID: 'n1' })], ctx([node('n1', 'ready', 'drain'), node('n2')]));
+  assert.deepEqual(a.setDesired, [{ taskId: 't1', desired: 'shutdown' }]);
+  assert.equal(a.create.length, 1);
+});
+
+test('min-available as a percentage bounds scale-down stops per pass', () => {
+  const s = svc(2, { Labels: { 'com.tsswarm.min-available': '100%' } });
+  const tasks = [1, 2, 3, 4].map((i) => task(`t${i}`, i, 'running'));
+  // 4 running, must keep 2 (100% of the new 2): both extra slots may go.
+  assert.equal(reconcileReplicated(s, tasks, ctx()).setDesired.length, 2);
+  // Only 3 running (slot 1 still starting): one extra may go now, the other waits.
+  const starting = [{ ...tasks[0]!, Status: { ...tasks[0]!.Status, State: 'starting' as const } }, ...tasks.slice(1)];
+  assert.equal(reconcileReplicated(s, starting, ctx()).setDesired.length, 1);
+});
+
+test('rolling update under a full budget starts the new task before stopping the old', () => {
+  const s = svc(2, { Labels: { 'com.tsswarm.min-available': '2' }, TaskTemplate: { ContainerSpec: { Image: 'img:2' } } });
+  const tasks = [task('t1', 1, 'running'), task('t2', 2, 'running')];
+  const a = reconcileReplicated(s, tasks, ctx());
+  assert.deepEqual(a.setDesired, []);
+  assert.equal(a.create.length, 1);
+  assert.equal(a.create[0]?.Spec.ContainerSpec.Image, 'img:2');
+});

@@ -1,0 +1,74 @@
+// Minimum availability: one disruption budget per service per pass. Every voluntary stop
+// (drain, scale-down, rolling update, autoscaler) asks it first; involuntary losses (node
+// down, crash) are not asked, they only lower what is left to spend.
+
+/** Label holding a service's budget ("3" or "50%"); a label, so docker CLI updates keep it. */
+export const MIN_AVAILABLE_LABEL = 'com.tsswarm.min-available';
+
+export class InvalidMinAvailableError extends Error {
+  constructor(readonly value: string) {
+    super(`invalid min-available "${value}": expected a non-negative integer or a percentage like 50%`);
+    this.name = 'InvalidMinAvailableError';
+  }
+}
+
+/** Parses "N" or "P%" (0-100); throws InvalidMinAvailableError. */
+export function parseMinAvailable(value: string): { count: number } | { percent: number } {
+  const v = value.trim();
+  const pct = /^(\d{1,3})%$/.exec(v);
+  if (pct) {
+    const percent = Number(pct[1]);
+    if (percent > 100) throw new InvalidMinAvailableError(value);
+    return { percent };
+  }
+  if (!/^\d+$/.test(v)) throw new InvalidMinAvailableError(value);
+  return { count: Number(v) };
+}
+
+/** The number of running tasks the service must keep, never more than it asks for. */
+export function minAvailableOf(labels: Record<string, string> | undefined, desired: number): number {
+  const raw = labels?.[MIN_AVAILABLE_LABEL];
+  if (raw === undefined) return 0;
+  try {
+    const m = parseMinAvailable(raw);
+    const n = 'count' in m ? m.count : Math.ceil((m.percent / 100) * desired);
+    return Math.min(n, desired);
+  } catch {
+    return 0; // refused at create/update time; a bad stored value imposes nothing
+  }
+}
+
+interface Stoppable {
+  Status: { State: string };
+}
+
+export class DisruptionBudget {
+  private stopped = 0;
+  /** Some voluntary stop was refused this pass. */
+  held = false;
+
+  constructor(
+    private readonly running: number,
+    readonly min: number,
+  ) {}
+
+  get available(): number {
+    return this.running - this.stopped;
+  }
+
+  /** May `task` be stopped on purpose now? If yes, it is counted as stopped. */
+  tryStop(task: Stoppable): boolean {
+    if (task.Status.State !== 'running') return true;
+    if (this.available - 1 < this.min) {
+      this.held = true;
+      return false;
+    }
+    this.stopped++;
+    return true;
+  }
+
+  /** Records a stop that needs no permission (its slot is already covered by a running task). */
+  covered(task: Stoppable): void {
+    if (task.Status.State === 'running') this.stopped++;
+  }
+}
