@@ -55,6 +55,14 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     if (problem) throw new ApiError('invalid_argument', problem);
   });
 
+  // The docker CLI decodes an error body as {"message"} only if Content-Type is exactly
+  // `application/json` (as dockerd sends it); fastify appends `; charset=utf-8`, so drop it.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', 'application/json');
+    return payload;
+  });
+
   app.addHook('onResponse', async (req, reply) => {
     opts.log.debug({ method: req.method, url: req.originalUrl, status: reply.statusCode }, 'api request');
   });
@@ -66,7 +74,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     } else {
       opts.log.debug({ method: req.method, url: req.originalUrl, message: apiErr.message }, 'api request refused');
     }
-    return reply.code(apiErr.status).type('application/json').send({ message: apiErr.message });
+    return reply.code(apiErr.status).send({ message: apiErr.message });
   });
 
   app.setNotFoundHandler(async (req, reply) =>

@@ -50,7 +50,17 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
   });
 
   app.get('/version', async () => {
-    const details = { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: arch() };
+    const details = {
+      ApiVersion: API_VERSION,
+      MinAPIVersion: MIN_API_VERSION,
+      GoVersion: `node ${process.version}`,
+      GitCommit: '',
+      BuildTime: '',
+      Os: 'linux',
+      Arch: arch(),
+      KernelVersion: os.release(),
+      Experimental: 'false',
+    };
     return {
       Platform: { Name: `tsswarm ${ctx.info.version}` },
       Components: [{ Name: 'Engine', Version: ctx.info.version, Details: details }],
