@@ -1,0 +1,171 @@
+// The stock docker CLI (v28, API 1.50, negotiating down to what /_ping announces) against
+// a real listening API server on 127.0.0.1. Tasks are made by FakeTaskMaker, test
+// scaffolding standing in for the orchestrator, so commands that wait for convergence end.
+// TSSWARM_TEST_LOG=debug prints every request the CLI sent.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApiServer, startApiServer } from '../../../src/api/server.js';
+import type { Service } from '../../../src/store/objects.js';
+import type { Store } from '../../../src/store/store.js';
+import { FakeTaskMaker } from './fake-orchestrator.js';
+import { MANAGER_ID, managerInfo, seededStore, testLog, WORKER_ID } from './fixtures.js';
+
+const DOCKER = '/usr/local/bin/docker';
+/** Upper bound for one CLI command; `service create/scale` wait ~5 s to verify convergence. */
+const COMMAND_TIMEOUT_MS = 30_000;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+void describe('api: stock docker CLI against the API server', { skip: existsSync(DOCKER) ? false : `${DOCKER} not installed` }, () => {
+  let store: Store;
+  let app: FastifyInstance;
+  let maker: FakeTaskMaker;
+  let host: string;
+  let configDir: string;
+  const requests: string[] = [];
+
+  before(async () => {
+    store = await seededStore();
+    maker = new FakeTaskMaker(store);
+    maker.start();
+    app = buildApiServer({ store, log: testLog, info: managerInfo() });
+    app.addHook('onResponse', async (req, reply) => {
+      requests.push(`${req.method} ${decodeURIComponent(req.originalUrl)} -> ${reply.statusCode}`);
+    });
+    host = await startApiServer(app, '127.0.0.1', 0);
+    configDir = mkdtempSync(path.join(os.tmpdir(), 'tsswarm-docker-config-'));
+  });
+
+  after(async () => {
+    maker.stop();
+    await app.close();
+    rmSync(configDir, { recursive: true, force: true });
+    if (testLog.isLevelEnabled('debug')) for (const r of requests) testLog.debug(r);
+  });
+
+  function docker(...args: string[]): Promise<Run> {
+    const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: configDir, DOCKER_CLI_HINTS: 'false' };
+    for (const k of ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_API_VERSION']) delete env[k];
+    return new Promise((resolve) => {
+      execFile(DOCKER, ['-H', `tcp://${host}`, ...args], { env, timeout: COMMAND_TIMEOUT_MS }, (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  async function ok(...args: string[]): Promise<string> {
+    const r = await docker(...args);
+    assert.equal(r.code, 0, `docker ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  const web = (): Service | undefined => store.all('services').find((s) => s.Spec.Name === 'web');
+  const lineOf = (out: string, needle: string) => out.split('\n').find((l) => l.includes(needle)) ?? '';
+
+  void it('negotiates API 1.45 (docker version)', async () => {
+    const out = await ok('version', '--format', '{{.Client.APIVersion}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}}');
+    assert.equal(out.trim(), '1.45 1.45 1.24');
+  });
+
+  void it('node ls marks the local manager and shows both nodes ready', async () => {
+    const out = await ok('node', 'ls');
+    assert.match(out, /^ID\s+HOSTNAME\s+STATUS\s+AVAILABILITY\s+MANAGER STATUS\s+ENGINE VERSION/);
+    assert.match(lineOf(out, MANAGER_ID), new RegExp(`^${MANAGER_ID} \\*\\s+mgr-1\\s+Ready\\s+Active\\s+Leader`));
+    assert.match(lineOf(out, WORKER_ID), /wrk-1\s+Ready\s+Active\s+0\.1\.0/);
+  });
+
+  void it('node inspect by hostname and self', async () => {
+    const nodes = JSON.parse(await ok('node', 'inspect', 'wrk-1')) as Array<{ ID: string }>;
+    assert.equal(nodes[0]?.ID, WORKER_ID);
+    assert.equal((await ok('node', 'inspect', 'self', '--format', '{{.Description.Hostname}}')).trim(), 'mgr-1');
+  });
+
+  void it('service create --replicas 5 -p 8080:80 waits for convergence and succeeds', async () => {
+    const r = await docker('service', 'create', '--name', 'web', '--replicas', '5', '-p', '8080:80', 'tsswarm/web');
+    assert.equal(r.code, 0, r.stderr);
+    const id = r.stdout.split('\n')[0]?.trim();
+    assert.equal(id, web()?.ID);
+    assert.match(r.stdout, /overall progress: 5 out of 5 tasks/);
+    assert.match(r.stdout, /verify: Service \S+ converged/);
+    // The registry digest lookup is refused (501); the CLI only warns.
+    assert.match(r.stderr, /could not be accessed on a registry/);
+    assert.equal(web()?.Endpoint.Ports?.[0]?.PublishedPort, 8080);
+  });
+
+  void it('service create refuses a duplicate name with the API message', async () => {
+    const r = await docker('service', 'create', '-d', '--name', 'web', 'tsswarm/web');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Error response from daemon: service with name web already exists/);
+  });
+
+  void it('service ls shows 5/5 and the published port', async () => {
+    const out = await ok('service', 'ls');
+    assert.match(lineOf(out, ' web '), /web\s+replicated\s+5\/5\s+tsswarm\/web:latest\s+\*:8080->80\/tcp/);
+  });
+
+  void it('service ps lists five running tasks with node names', async () => {
+    const out = await ok('service', 'ps', 'web');
+    const rows = out.split('\n').filter((l) => /\bweb\.\d\b/.test(l));
+    assert.equal(rows.length, 5, out);
+    for (const row of rows) assert.match(row, /tsswarm\/web:latest\s+(mgr-1|wrk-1)\s+Running\s+Running/);
+  });
+
+  void it('service inspect returns the stored service', async () => {
+    const [s] = JSON.parse(await ok('service', 'inspect', 'web')) as Service[];
+    assert.equal(s?.Spec.Name, 'web');
+    assert.equal(s?.Spec.Mode.Replicated?.Replicas, 5);
+    assert.equal(s?.Endpoint.Ports?.[0]?.TargetPort, 80);
+  });
+
+  void it('service scale web=3 (inspect + versioned update) converges', async () => {
+    const out = await ok('service', 'scale', 'web=3');
+    assert.match(out, /web scaled to 3/);
+    assert.match(out, /verify: Service web converged/);
+    assert.equal(web()?.Spec.Mode.Replicated?.Replicas, 3);
+    assert.equal(web()?.PreviousSpec?.Mode.Replicated?.Replicas, 5);
+    assert.match(lineOf(await ok('service', 'ls'), ' web '), /\s3\/3\s/);
+  });
+
+  void it('service logs fails with the 501 message', async () => {
+    const r = await docker('service', 'logs', 'web');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /service logs are not collected by tsswarm/);
+  });
+
+  void it('service rm web removes it', async () => {
+    assert.equal((await ok('service', 'rm', 'web')).trim(), 'web');
+    await maker.settled();
+    assert.equal(web(), undefined);
+    assert.equal(store.all('tasks').length, 0);
+    assert.doesNotMatch(await ok('service', 'ls'), /\bweb\b/);
+    const r = await docker('service', 'inspect', 'web');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no such service: web/);
+  });
+
+  void it('info shows the Swarm section', async () => {
+    const out = await ok('info');
+    assert.match(out, /Swarm: active/);
+    assert.match(out, new RegExp(`NodeID: ${MANAGER_ID}`));
+    assert.match(out, /Is Manager: true/);
+    assert.match(out, /Managers: 1/);
+    assert.match(out, /Nodes: 2/);
+    assert.match(out, /Server Version: 0\.1\.0-test/);
+  });
+
+  void it('the CLI got no 5xx other than the refused image-digest lookup', () => {
+    const bad = requests.filter((r) => /-> 5\d\d$/.test(r) && !r.includes('/distribution/') && !r.includes('/logs'));
+    assert.deepEqual(bad, []);
+    assert.ok(requests.some((r) => r.startsWith('POST /v1.45/services/') && r.includes('/update?version=')));
+  });
+});
