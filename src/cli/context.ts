@@ -1,0 +1,37 @@
+// What every command gets: where to write, the environment, a clock, and the API client.
+
+import { ApiClient, DEFAULT_HOST } from './client.js';
+
+export interface CliIo {
+  /** Writes to stdout verbatim (add the newline yourself, or use Ctx.println). */
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Record<string, string | undefined>;
+  /** Milliseconds since the epoch; tests pin it so relative times are stable. */
+  now(): number;
+}
+
+export class Ctx {
+  readonly io: CliIo;
+  private hostFlag: () => string | undefined;
+  private cached: ApiClient | undefined;
+
+  constructor(io: CliIo, hostFlag: () => string | undefined) {
+    this.io = io;
+    this.hostFlag = hostFlag;
+  }
+
+  println(line = ''): void {
+    this.io.stdout(line + '\n');
+  }
+
+  /** The manager address: -H, then TSSWARM_HOST, then tcp://127.0.0.1:2375. */
+  host(): string {
+    return this.hostFlag() ?? (this.io.env.TSSWARM_HOST || undefined) ?? DEFAULT_HOST;
+  }
+
+  client(): ApiClient {
+    this.cached ??= new ApiClient(this.host());
+    return this.cached;
+  }
+}
