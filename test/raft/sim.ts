@@ -18,6 +18,11 @@ export interface SimOptions {
   readonly steps?: number;
   /** Ticks allowed after healing for a leader to commit a fresh proposal. */
   readonly livenessTicks?: number;
+  /**
+   * Deliberate driver bug, to prove the checkers can fail: 'forgetVote'
+   * drops the persisted vote on restart (as if it was never fsynced).
+   */
+  readonly bug?: 'forgetVote';
   /** Record every delivered message in the trace too. */
   readonly verbose?: boolean;
 }
@@ -72,6 +77,9 @@ export class Simulation {
   private readonly pDrop: number;
   private readonly pDup: number;
   private readonly maxDelay: number;
+  private readonly maxEntriesPerMsg: number;
+  private readonly chaos: number;
+  private readonly maxInflight: number;
   private readonly healthy = { on: false };
 
   constructor(private readonly opts: SimOptions) {
@@ -79,10 +87,13 @@ export class Simulation {
     this.pDrop = this.rand() * 0.2;
     this.pDup = this.rand() * 0.05;
     this.maxDelay = randInt(this.rand, 1, 6);
+    this.maxEntriesPerMsg = randInt(this.rand, 1, 4);
+    this.chaos = 0.5 + this.rand() * 3;
+    this.maxInflight = randInt(this.rand, 1, 5);
     const ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
     this.nextNodeId = opts.nodes + 1;
     for (const id of ids) this.createNode(id, ids);
-    this.log(`seed=${opts.seed} nodes=${opts.nodes} drop=${this.pDrop.toFixed(3)} dup=${this.pDup.toFixed(3)} maxDelay=${this.maxDelay}`);
+    this.log(`seed=${opts.seed} nodes=${opts.nodes} drop=${this.pDrop.toFixed(3)} dup=${this.pDup.toFixed(3)} maxDelay=${this.maxDelay} maxEntries=${this.maxEntriesPerMsg} inflight=${this.maxInflight} chaos=${this.chaos.toFixed(2)}`);
   }
 
   private log(s: string): void {
@@ -97,6 +108,7 @@ export class Simulation {
   }
 
   private start(n: SimNode): void {
+    if (this.opts.bug === 'forgetVote') n.storage.setHardState({ ...n.storage.getHardState(), vote: '' });
     const snap = n.storage.snapshot();
     n.fsm = snap.meta.index > 0 ? decodeFsm(snap) : { index: 0, hash: 0 };
     n.raft = new Raft({
@@ -106,8 +118,8 @@ export class Simulation {
       electionTick: ELECTION_TICK,
       heartbeatTick: 1,
       rand: this.rand,
-      maxInflightMsgs: 4,
-      maxEntriesPerMsg: 3,
+      maxInflightMsgs: this.maxInflight,
+      maxEntriesPerMsg: this.maxEntriesPerMsg,
       maxSizePerMsg: 4096,
     });
   }
@@ -210,16 +222,19 @@ export class Simulation {
   }
 
   private randomEvent(): void {
-    const x = this.rand();
-    if (x < 0.25) this.propose();
-    else if (x < 0.27) this.crash();
-    else if (x < 0.31) this.restart();
-    else if (x < 0.33) this.partition();
-    else if (x < 0.345) this.heal();
-    else if (x < 0.355) this.confChange();
-    else if (x < 0.375) this.compact();
-    else if (x < 0.38) this.transfer();
-    else if (x < 0.40) this.read();
+    if (this.rand() < 0.25) this.propose();
+    // Fault events, scaled by the seed's chaos level.
+    const events: [number, () => void][] = [
+      [0.02, () => this.crash()],
+      [0.04, () => this.restart()],
+      [0.02, () => this.partition()],
+      [0.015, () => this.heal()],
+      [0.01, () => this.confChange()],
+      [0.02, () => this.compact()],
+      [0.005, () => this.transfer()],
+      [0.02, () => this.read()],
+    ];
+    for (const [p, run] of events) if (this.rand() < p * this.chaos) run();
   }
 
   private propose(): boolean {
