@@ -20,7 +20,8 @@ import { describeEngine } from './describe.js';
 import { engineMessage, isNoSuchImage, isNotFound, isNotModified } from './errors.js';
 import { ContainerEvents, type ContainerEvent } from './events.js';
 import { pullImage } from './image.js';
-import { nodeLabelFilter, taskIdOf } from './labels.js';
+import { nodeLabelFilter } from './labels.js';
+import { OwnedContainers, type OwnedContainer } from './owned-containers.js';
 import { StatusReporter } from './reporter.js';
 
 export interface DockerExecutorOptions {
@@ -28,18 +29,6 @@ export interface DockerExecutorOptions {
   docker?: Dockerode;
   nodeId: string;
   log: Logger;
-}
-
-/** A container this node owns, as last seen through listing, inspect, events or own calls. */
-interface OwnedContainer {
-  id: string;
-  taskId: string | undefined;
-  state: 'created' | 'running' | 'exited';
-  pid?: number;
-  exitCode?: number;
-  oomKilled?: boolean;
-  /** This executor stopped it: its exit is a shutdown, not a failure. */
-  stopRequested: boolean;
 }
 
 /** After an engine operation fails unexpectedly, its task waits this long before a retry (ms). */
@@ -51,8 +40,7 @@ export class DockerExecutor implements Executor {
   private readonly log: Logger;
   private readonly reporter: StatusReporter;
   private readonly events: ContainerEvents;
-  /** By container id. */
-  private readonly containers = new Map<string, OwnedContainer>();
+  private readonly containers: OwnedContainers;
   private desired = new Map<string, AssignedTask>();
   /** No container is removed before the first assignment set arrives. */
   private haveAssignments = false;
@@ -69,6 +57,7 @@ export class DockerExecutor implements Executor {
     this.nodeId = options.nodeId;
     this.log = options.log.child({ component: 'docker-executor', nodeId: options.nodeId });
     this.reporter = new StatusReporter(this.log);
+    this.containers = new OwnedContainers(this.docker, this.nodeId);
     this.events = new ContainerEvents({
       docker: this.docker,
       labels: [nodeLabelFilter(this.nodeId)],
@@ -87,7 +76,7 @@ export class DockerExecutor implements Executor {
     this.stopped = false;
     // Watch first, then list: nothing that happens in between is missed.
     await this.events.start();
-    await this.relist();
+    await this.containers.relist();
     this.started = true;
     this.log.info({ adopted: this.containers.size }, 'docker executor started');
     this.schedulePass();
@@ -121,7 +110,7 @@ export class DockerExecutor implements Executor {
 
   private pass(): void {
     if (!this.started || this.stopped || !this.haveAssignments) return;
-    const byTask = this.containersByTask();
+    const byTask = this.containers.byTask();
     for (const task of this.desired.values()) {
       if (this.busy.has(task.id)) continue;
       const container = byTask.get(task.id);
@@ -219,7 +208,7 @@ export class DockerExecutor implements Executor {
       });
       return;
     }
-    const container = this.remember({ id: created.id, taskId: task.id, state: 'created', stopRequested: false });
+    const container = this.containers.track(created.id, task.id);
     if (this.stopped || !wantsRunning(this.desired.get(task.id)?.desiredState)) return;
     await this.startContainer(container);
   }
@@ -259,7 +248,7 @@ export class DockerExecutor implements Executor {
         return;
       }
     }
-    await this.refresh(container);
+    await this.containers.refresh(container);
     if (container.state === 'running') {
       this.reporter.report(taskId, 'running', {
         message: 'started',
@@ -278,7 +267,7 @@ export class DockerExecutor implements Executor {
     } catch (err) {
       if (!isNotModified(err) && !isNotFound(err)) throw err;
     }
-    await this.refresh(container);
+    await this.containers.refresh(container);
     this.reporter.report(task.id, 'shutdown', {
       message: 'shutdown',
       containerId: container.id,
@@ -309,44 +298,19 @@ export class DockerExecutor implements Executor {
   // ---- what the engine says -------------------------------------------------------------
 
   private onEvent(event: ContainerEvent): void {
-    const id = event.Actor?.ID;
-    if (!id) return;
-    const attributes = event.Actor.Attributes ?? {};
-    const action = event.Action;
-    if (action === 'destroy') {
-      this.containers.delete(id);
-      this.schedulePass();
+    const change = this.containers.apply(event);
+    if (!change) return;
+    const { action, container } = change;
+    if (action === 'start' && (container.taskId === undefined || !this.busy.has(container.taskId))) {
+      // Started by someone else: learn the pid before the pass reports the task running.
+      this.containers.refresh(container).then(
+        () => this.schedulePass(),
+        (err: unknown) => this.log.warn({ err, containerId: container.id }, 'inspect failed'),
+      );
       return;
     }
-    if (action !== 'create' && action !== 'start' && action !== 'die' && action !== 'oom') return;
-    const container =
-      this.containers.get(id) ??
-      this.remember({ id, taskId: taskIdOf(attributes), state: 'created', stopRequested: false });
-    switch (action) {
-      case 'start':
-        container.state = 'running';
-        delete container.exitCode;
-        if (container.taskId === undefined || !this.busy.has(container.taskId)) {
-          // Learn the pid before the pass reports the task running.
-          this.refresh(container).then(
-            () => this.schedulePass(),
-            (err: unknown) => this.log.warn({ err, containerId: id }, 'inspect failed'),
-          );
-          return;
-        }
-        break;
-      case 'oom':
-        container.oomKilled = true;
-        break;
-      case 'die': {
-        container.state = 'exited';
-        delete container.pid;
-        const exitCode = Number(attributes['exitCode']);
-        if (Number.isInteger(exitCode)) container.exitCode = exitCode;
-        this.reportExit(container);
-        break;
-      }
-    }
+    // A death is reported now, not at the next pass.
+    if (action === 'die') this.reportExit(container);
     this.schedulePass();
   }
 
@@ -367,31 +331,9 @@ export class DockerExecutor implements Executor {
     }
   }
 
-  /** Lists every container of this node (adopting what a previous executor left). */
-  private async relist(): Promise<void> {
-    const listed = await this.docker.listContainers({
-      all: true,
-      filters: { label: [nodeLabelFilter(this.nodeId)] },
-    });
-    const seen = new Set<string>();
-    await Promise.all(
-      listed.map(async (info) => {
-        seen.add(info.Id);
-        const container =
-          this.containers.get(info.Id) ??
-          this.remember({ id: info.Id, taskId: taskIdOf(info.Labels), state: 'created', stopRequested: false });
-        await this.refresh(container);
-      }),
-    );
-    // Not listed: confirm with inspect (it may have been created while the list ran).
-    await Promise.all(
-      [...this.containers.values()].filter((c) => !seen.has(c.id)).map((c) => this.refresh(c)),
-    );
-  }
-
   /** After the event stream reconnects: events in the gap may be lost, so list again. */
   private resync(): void {
-    this.relist().then(
+    this.containers.relist().then(
       () => {
         for (const container of this.containers.values()) {
           if (container.state === 'exited') this.reportExit(container);
@@ -400,51 +342,6 @@ export class DockerExecutor implements Executor {
       },
       (err: unknown) => this.log.warn({ err }, 'relist after reconnect failed'),
     );
-  }
-
-  /** Inspects a container into its record; a container the engine no longer has is forgotten. */
-  private async refresh(container: OwnedContainer): Promise<void> {
-    let info: Dockerode.ContainerInspectInfo;
-    try {
-      info = await this.docker.getContainer(container.id).inspect();
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      this.containers.delete(container.id);
-      return;
-    }
-    const state = info.State;
-    if (state.Running || state.Restarting || state.Paused) {
-      container.state = 'running';
-      if (state.Pid > 0) container.pid = state.Pid;
-      delete container.exitCode;
-    } else if (state.Status === 'created') {
-      container.state = 'created';
-    } else {
-      container.state = 'exited';
-      container.exitCode = state.ExitCode;
-      delete container.pid;
-    }
-    if (state.OOMKilled) container.oomKilled = true;
-  }
-
-  private remember(container: OwnedContainer): OwnedContainer {
-    const known = this.containers.get(container.id);
-    if (known) return known;
-    this.containers.set(container.id, container);
-    return container;
-  }
-
-  /** Each task's container; a running one if a task has several. */
-  private containersByTask(): Map<string, OwnedContainer> {
-    const byTask = new Map<string, OwnedContainer>();
-    for (const container of this.containers.values()) {
-      if (container.taskId === undefined) continue;
-      const known = byTask.get(container.taskId);
-      if (!known || (known.state !== 'running' && container.state === 'running')) {
-        byTask.set(container.taskId, container);
-      }
-    }
-    return byTask;
   }
 }
 
