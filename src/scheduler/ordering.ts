@@ -1,0 +1,29 @@
+// Which of the nodes that pass the filters gets the next task of a service: the one with the
+// fewest tasks of that service, then the fewest tasks overall, then the smallest node ID
+// (a stable tiebreak, so the same snapshot always gives the same decisions).
+import type { NodeInfo } from './node-info.js';
+
+/**
+ * A node as seen while placing one task group: its NodeInfo plus the group's service count
+ * copied out of the per-service map, so heap comparisons read a field, not a Map.
+ */
+export class Candidate {
+  constructor(
+    readonly info: NodeInfo,
+    /** Tasks of the group's service on the node; bumped with every placement. */
+    public serviceTasks: number,
+  ) {}
+}
+
+export function candidateLess(a: Candidate, b: Candidate): boolean {
+  if (a.serviceTasks !== b.serviceTasks) return a.serviceTasks < b.serviceTasks;
+  const ta = a.info.activeTasks;
+  const tb = b.info.activeTasks;
+  if (ta !== tb) return ta < tb;
+  return a.info.id < b.info.id;
+}
+
+/** The same order on bare NodeInfo, for callers ranking nodes outside a placement loop. */
+export function nodeLess(serviceId: string): (a: NodeInfo, b: NodeInfo) => boolean {
+  return (a, b) => candidateLess(new Candidate(a, a.serviceTasks(serviceId)), new Candidate(b, b.serviceTasks(serviceId)));
+}

@@ -1,0 +1,290 @@
+// The scheduler: decides a node for each pending task. Pure: it reads a snapshot (nodes,
+// active tasks, services for their host ports) and returns decisions; the caller writes
+// them to the store in one batch. No store, timers or I/O, so it runs unchanged in tests,
+// benchmarks and a deterministic simulator.
+//
+// Batches are cheap: pending tasks are grouped by service and placement-relevant spec
+// (tasks of a group share constraints, preferences, reservations, ports). Per group the
+// static filters (ready, availability, constraints) run once per node; the nodes that pass
+// go into a heap (one per spread group) ordered by tasks of the service, then tasks
+// overall; each placement re-checks only the dynamic filters (memory, cpu, host ports, max
+// replicas) on the heap's top. A group costs O(nodes + tasks · log nodes).
+import type { Node, Service, Task } from '../store/objects.js';
+import { SchedulerError } from './errors.js';
+import type { Filter } from './filters/filter.js';
+import { hostPortsOf, isActiveTask, NodeInfo, taskLoad, type TaskLoad } from './node-info.js';
+import { Candidate } from './ordering.js';
+import { defaultFilters, noSuitableNode, Pipeline } from './pipeline.js';
+import { parsePlacementPrefs } from './placement-pref.js';
+import { SpreadTree } from './spread.js';
+
+export interface ScheduleInput {
+  readonly nodes: readonly Node[];
+  /** Tasks placed so far (any state; only active ones with a NodeID count). */
+  readonly tasks: readonly Task[];
+  /** Services whose tasks publish host-mode ports; without them the port rule is off. */
+  readonly services?: readonly Service[];
+}
+
+export interface Assignment {
+  taskId: string;
+  nodeId: string;
+}
+
+export interface Unplaced {
+  taskId: string;
+  /** For Task.Status.Err: `no suitable node (…)`, or why the task's spec is unusable. */
+  reason: string;
+}
+
+export interface ScheduleResult {
+  assignments: Assignment[];
+  unplaced: Unplaced[];
+}
+
+export interface SchedulerOptions {
+  /** Builds the filter list; default `defaultFilters`. Static filters must come first. */
+  filters?: (portsOf: (task: Task) => readonly string[]) => Filter[];
+}
+
+/** One-shot: places `pending` on the snapshot `input`. Same as `Scheduler.fromSnapshot(input).schedule(pending)`. */
+export function schedule(input: ScheduleInput, pending: readonly Task[]): ScheduleResult {
+  return Scheduler.fromSnapshot(input).schedule(pending);
+}
+
+interface Placed {
+  nodeId: string;
+  load: TaskLoad;
+}
+
+/**
+ * Incremental scheduler: keeps NodeInfo between calls, fed with node, service and task
+ * changes (from store watch events). `schedule()` counts its own assignments as placed
+ * right away, assuming the caller commits them; if a commit fails, feed the tasks back
+ * through `setTask` (or `removeTask`) to correct the counters.
+ */
+export class Scheduler {
+  private readonly infos = new Map<string, NodeInfo>();
+  private readonly placed = new Map<string, Placed>();
+  private readonly portsByService = new Map<string, readonly string[]>();
+  private readonly pipeline: Pipeline;
+
+  constructor(options: SchedulerOptions = {}) {
+    const portsOf = (task: Task): readonly string[] => this.portsByService.get(task.ServiceID) ?? [];
+    this.pipeline = new Pipeline((options.filters ?? defaultFilters)(portsOf));
+  }
+
+  static fromSnapshot(input: ScheduleInput, options?: SchedulerOptions): Scheduler {
+    const s = new Scheduler(options);
+    for (const svc of input.services ?? []) s.setService(svc);
+    for (const n of input.nodes) s.setNode(n);
+    for (const t of input.tasks) s.setTask(t);
+    return s;
+  }
+
+  nodeInfo(id: string): NodeInfo | undefined {
+    return this.infos.get(id);
+  }
+
+  nodeInfos(): IterableIterator<NodeInfo> {
+    return this.infos.values();
+  }
+
+  setNode(node: Node): void {
+    const known = this.infos.get(node.ID);
+    if (known !== undefined) {
+      known.node = node;
+      return;
+    }
+    const info = new NodeInfo(node);
+    this.infos.set(node.ID, info);
+    for (const p of this.placed.values()) if (p.nodeId === node.ID) info.addTask(p.load);
+  }
+
+  /** Forgets the node; tasks on it stay tracked and count again if it comes back. */
+  removeNode(id: string): void {
+    this.infos.delete(id);
+  }
+
+  /** Records the service's host-mode ports. Set a service before its tasks. */
+  setService(service: Service): void {
+    const ports = hostPortsOf(service.Spec.EndpointSpec?.Ports);
+    if (ports.length > 0) this.portsByService.set(service.ID, ports);
+    else this.portsByService.delete(service.ID);
+  }
+
+  removeService(id: string): void {
+    this.portsByService.delete(id);
+  }
+
+  /** Counts the task on its node while it is active and assigned; uncounts it otherwise. */
+  setTask(task: Task): void {
+    const prev = this.placed.get(task.ID);
+    const nodeId = task.NodeID !== undefined && task.NodeID !== '' && isActiveTask(task) ? task.NodeID : undefined;
+    if (prev !== undefined && prev.nodeId === nodeId) return;
+    if (prev !== undefined) this.forget(task.ID, prev);
+    if (nodeId !== undefined) {
+      const load = taskLoad(task, this.portsByService.get(task.ServiceID));
+      this.placed.set(task.ID, { nodeId, load });
+      this.infos.get(nodeId)?.addTask(load);
+    }
+  }
+
+  removeTask(id: string): void {
+    const prev = this.placed.get(id);
+    if (prev !== undefined) this.forget(id, prev);
+  }
+
+  /**
+   * Places `pending` tasks. Tasks with a NodeID (global services) are checked against that
+   * node only; the others are grouped and spread. Tasks are handled in input order within
+   * a group; groups in order of first appearance, pre-assigned tasks first.
+   */
+  schedule(pending: readonly Task[]): ScheduleResult {
+    const result: ScheduleResult = { assignments: [], unplaced: [] };
+    // A pending task is not placed, whatever the snapshot said.
+    for (const t of pending) this.removeTask(t.ID);
+    const groups = new Map<string, Task[]>();
+    let prev: Task | undefined;
+    let prevKey = '';
+    for (const t of pending) {
+      if (t.NodeID !== undefined && t.NodeID !== '') {
+        this.schedulePreassigned(t, result);
+        continue;
+      }
+      // Tasks of a service usually come together: skip the JSON when the spec matches the last one's.
+      const key = prev !== undefined && samePlacement(prev, t) ? prevKey : groupKey(t);
+      prev = t;
+      prevKey = key;
+      const g = groups.get(key);
+      if (g === undefined) groups.set(key, [t]);
+      else g.push(t);
+    }
+    for (const g of groups.values()) this.scheduleGroup(g, result);
+    return result;
+  }
+
+  private forget(id: string, prev: Placed): void {
+    this.placed.delete(id);
+    this.infos.get(prev.nodeId)?.removeTask(prev.load);
+  }
+
+  private commit(task: Task, node: NodeInfo, load: TaskLoad, result: ScheduleResult): void {
+    node.addTask(load);
+    this.placed.set(task.ID, { nodeId: node.id, load });
+    result.assignments.push({ taskId: task.ID, nodeId: node.id });
+  }
+
+  private schedulePreassigned(task: Task, result: ScheduleResult): void {
+    const nodeId = task.NodeID as string;
+    const node = this.infos.get(nodeId);
+    if (node === undefined) {
+      result.unplaced.push({ taskId: task.ID, reason: `no suitable node (node ${nodeId} not found)` });
+      return;
+    }
+    const reason = this.setPipelineTask(task);
+    if (reason !== undefined) {
+      result.unplaced.push({ taskId: task.ID, reason });
+    } else if (this.pipeline.process(node)) {
+      this.commit(task, node, this.loadOf(task), result);
+    } else {
+      result.unplaced.push({ taskId: task.ID, reason: noSuitableNode(this.pipeline.explain()) });
+    }
+  }
+
+  private scheduleGroup(group: readonly Task[], result: ScheduleResult): void {
+    const first = group[0];
+    if (first === undefined) return;
+    const pipeline = this.pipeline;
+    let reason = this.setPipelineTask(first);
+    let prefs;
+    try {
+      prefs = parsePlacementPrefs(first.Spec.Placement);
+    } catch (err) {
+      if (!(err instanceof SchedulerError)) throw err;
+      reason ??= err.message;
+    }
+    if (reason !== undefined || prefs === undefined) {
+      for (const t of group) result.unplaced.push({ taskId: t.ID, reason: reason ?? 'invalid placement' });
+      return;
+    }
+
+    const serviceId = first.ServiceID;
+    const all: Array<{ c: Candidate; eligible: boolean }> = [];
+    const eligible: NodeInfo[] = [];
+    for (const info of this.infos.values()) {
+      const ok = pipeline.processStatic(info);
+      if (ok) eligible.push(info);
+      // Only spread preferences need the ineligible nodes (their tasks count per group).
+      if (ok || prefs.length > 0) all.push({ c: new Candidate(info, info.serviceTasks(serviceId)), eligible: ok });
+    }
+    const tree = SpreadTree.build(prefs, all);
+    const load = this.loadOf(first);
+    const fits = pipeline.hasDynamic ? (c: Candidate) => pipeline.fitsDynamic(c.info) : () => true;
+    const add = (c: Candidate) => {
+      c.info.addTask(load);
+      c.serviceTasks++;
+    };
+
+    for (let i = 0; i < group.length; i++) {
+      const task = group[i] as Task;
+      const picked = tree.place(fits, add);
+      if (picked !== undefined) {
+        const nodeId = picked.info.id;
+        this.placed.set(task.ID, { nodeId, load });
+        result.assignments.push({ taskId: task.ID, nodeId });
+        continue;
+      }
+      // Nothing fits any more: explain once for the rest of the group.
+      for (const n of eligible) pipeline.processDynamic(n);
+      const why = noSuitableNode(pipeline.explain());
+      for (let j = i; j < group.length; j++) result.unplaced.push({ taskId: (group[j] as Task).ID, reason: why });
+      return;
+    }
+  }
+
+  /** Points the pipeline at `task`; returns a reason if the task's spec cannot be used. */
+  private setPipelineTask(task: Task): string | undefined {
+    try {
+      this.pipeline.setTask(task);
+      return undefined;
+    } catch (err) {
+      if (err instanceof SchedulerError) return err.message;
+      throw err;
+    }
+  }
+
+  private loadOf(task: Task): TaskLoad {
+    return taskLoad(task, this.portsByService.get(task.ServiceID));
+  }
+}
+
+function samePlacement(a: Task, b: Task): boolean {
+  if (a.ServiceID !== b.ServiceID) return false;
+  const pa = a.Spec.Placement;
+  const pb = b.Spec.Placement;
+  const ra = a.Spec.Resources?.Reservations;
+  const rb = b.Spec.Resources?.Reservations;
+  return (
+    ra?.NanoCPUs === rb?.NanoCPUs &&
+    ra?.MemoryBytes === rb?.MemoryBytes &&
+    pa?.MaxReplicas === pb?.MaxReplicas &&
+    sameList(pa?.Constraints, pb?.Constraints, (x, y) => x === y) &&
+    sameList(pa?.Preferences, pb?.Preferences, (x, y) => x.Spread?.SpreadDescriptor === y.Spread?.SpreadDescriptor)
+  );
+}
+
+function sameList<T>(a: readonly T[] | undefined, b: readonly T[] | undefined, eq: (x: T, y: T) => boolean): boolean {
+  if (a === b) return true;
+  const la = a?.length ?? 0;
+  if (la !== (b?.length ?? 0)) return false;
+  for (let i = 0; i < la; i++) if (!eq(a![i]!, b![i]!)) return false;
+  return true;
+}
+
+/** Tasks with the same key are interchangeable for placement. */
+function groupKey(t: Task): string {
+  const p = t.Spec.Placement;
+  const r = t.Spec.Resources?.Reservations;
+  return `${t.ServiceID}\u0000${JSON.stringify([p?.Constraints, p?.Preferences, p?.MaxReplicas, r?.NanoCPUs, r?.MemoryBytes])}`;
+}
