@@ -246,3 +246,25 @@ void describe('api: services', () => {
     });
   });
 });
+
+void describe('api: services under concurrent writes', () => {
+  void it('two creates with the same name: exactly one wins', async () => {
+    const { app, store } = await setup();
+    const send = () => app.inject({ method: 'POST', url: '/services/create', payload: serviceSpec('web') });
+    const codes = (await Promise.all([send(), send(), send()])).map((r) => r.statusCode).sort();
+    assert.deepEqual(codes, [201, 409, 409]);
+    assert.equal(store.all('services').length, 1);
+    await app.close();
+  });
+
+  void it('two creates publishing the same ingress port: exactly one wins', async () => {
+    const { app, store } = await setup();
+    const ports = { Ports: [{ TargetPort: 80, PublishedPort: 80, Protocol: 'tcp' as const, PublishMode: 'ingress' as const }] };
+    const send = (name: string) =>
+      app.inject({ method: 'POST', url: '/services/create', payload: serviceSpec(name, { EndpointSpec: ports }) });
+    const codes = (await Promise.all([send('a'), send('b')])).map((r) => r.statusCode).sort();
+    assert.deepEqual(codes, [201, 409]);
+    assert.equal(store.all('services').length, 1);
+    await app.close();
+  });
+});
