@@ -20,7 +20,8 @@ export function engineMessage(error: unknown): string {
     if (typeof message === 'string' && message !== '') return message.trim();
   }
   if (typeof json === 'string' && json.trim() !== '') return json.trim();
-  if (e?.message) return e.message.trim();
+  // dockerode's own wrapper: "(HTTP code 500) server error - <engine message>".
+  if (e?.message) return e.message.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
   return String(error);
 }
 

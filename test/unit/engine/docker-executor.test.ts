@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -115,6 +116,17 @@ async function containersOf(nodeId: string, taskId?: string): Promise<Dockerode.
   const label = [`${LABEL_NODE_ID}=${nodeId}`];
   if (taskId) label.push(`${LABEL_TASK_ID}=${taskId}`);
   return docker.listContainers({ all: true, filters: { label } });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
 }
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -308,6 +320,68 @@ void describe('DockerExecutor (real engine)', { skip }, () => {
     await run('docker', ['kill', running.containerId!]);
     const failed = await h.waitFor(task.id, 'failed', 5_000);
     assert.equal(failed.exitCode, 137);
+  });
+
+  void test('task options reach the engine: entrypoint, hostname, dir, user, limits', async () => {
+    const h = await harness();
+    const task = makeTask(h.nodeId, {
+      command: ['sh', '-c'],
+      args: ['trap "exit 0" TERM; sleep 3600 & wait'],
+      hostname: 'custom-host',
+      dir: '/tmp',
+      user: 'nobody',
+      nanoCpus: 500_000_000,
+      memoryBytes: 64 * 1024 * 1024,
+    });
+    h.executor.setAssignments([task]);
+    const running = await h.waitFor(task.id, 'running');
+    const info = await docker.getContainer(running.containerId!).inspect();
+    assert.deepEqual(info.Config.Entrypoint, ['sh', '-c']);
+    assert.deepEqual(info.Config.Cmd, ['trap "exit 0" TERM; sleep 3600 & wait']);
+    assert.equal(info.Config.Hostname, 'custom-host');
+    assert.equal(info.Config.WorkingDir, '/tmp');
+    assert.equal(info.Config.User, 'nobody');
+    assert.equal(info.HostConfig.NanoCpus, 500_000_000);
+    assert.equal(info.HostConfig.Memory, 64 * 1024 * 1024);
+    const { stdout } = await run('docker', ['exec', running.containerId!, 'sh', '-c', 'hostname; pwd; id -u']);
+    assert.equal(stdout, 'custom-host\n/tmp\n65534\n');
+  });
+
+  void test('host-mode ports are published on the host; ingress ports are not', async () => {
+    const h = await harness();
+    const hostPort = await freePort();
+    const task = makeTask(h.nodeId, {
+      image: 'tsswarm/web:latest',
+      args: [],
+      serviceName: 'web',
+      ports: [
+        { protocol: 'tcp', targetPort: 80, publishedPort: hostPort, publishMode: 'host' },
+        { protocol: 'tcp', targetPort: 8080, publishedPort: 30080, publishMode: 'ingress' },
+      ],
+    });
+    h.executor.setAssignments([task]);
+    const running = await h.waitFor(task.id, 'running');
+    const info = await docker.getContainer(running.containerId!).inspect();
+    assert.deepEqual(Object.keys(info.HostConfig.PortBindings ?? {}), ['80/tcp']);
+    let body: string | undefined;
+    await waitUntil('the published port answers', async () => {
+      body = await fetch(`http://127.0.0.1:${hostPort}/`).then((r) => r.text(), () => undefined);
+      return body !== undefined;
+    });
+    assert.equal(body, `${running.containerId!.slice(0, 12)}\n`);
+  });
+
+  void test('twenty tasks at once, then none', async () => {
+    const h = await harness();
+    const tasks = Array.from({ length: 20 }, () => makeTask(h.nodeId));
+    const startedAt = Date.now();
+    h.executor.setAssignments(tasks);
+    await Promise.all(tasks.map((t) => h.waitFor(t.id, 'running', 60_000)));
+    log.info({ ms: Date.now() - startedAt }, '20 tasks running');
+    assert.equal((await containersOf(h.nodeId)).length, 20);
+    h.executor.setAssignments([]);
+    await waitUntil('all containers are removed', async () => (await containersOf(h.nodeId)).length === 0, 60_000);
+    log.info({ ms: Date.now() - startedAt }, '20 tasks started and removed');
   });
 
   void test('the web image answers HTTP with its hostname', async () => {
