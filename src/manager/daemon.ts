@@ -13,8 +13,7 @@ import { FileBackend } from '../store/backend-file.js';
 import { Store } from '../store/store.js';
 import { buildApiServer, startApiServer } from '../api/server.js';
 import { Dispatcher } from './dispatcher/dispatcher.js';
-import { Orchestrator } from './orchestrator/orchestrator.js';
-import { SchedulingLoop } from './scheduling.js';
+import { LeaderDuties } from './leader-duties.js';
 import { ensureCluster } from './bootstrap.js';
 import { startLocalWorker } from '../worker/daemon.js';
 import { TSSWARM_VERSION } from '../common/version.js';
@@ -104,12 +103,9 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
     log.child({ c: 'dispatcher' }),
   );
   grpcServer.addService(dispatcherProto().tsswarm.dispatcher.v1.Dispatcher.service, dispatcher.handlers());
-  const orchestrator = new Orchestrator(store, log.child({ c: 'orchestrator' }));
-  const scheduling = new SchedulingLoop(store, log.child({ c: 'scheduler' }));
+  const duties = new LeaderDuties(store, dispatcher, log);
   // Single manager: always the leader. The Raft backend will start/stop these on leadership changes.
-  dispatcher.run();
-  orchestrator.run();
-  scheduling.run();
+  duties.start();
 
   const app = buildApiServer({
     store,
@@ -127,9 +123,7 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
   try {
     apiAddr = await startApiServer(app, api.host, api.port);
   } catch (err) {
-    dispatcher.stop();
-    orchestrator.stop();
-    scheduling.stop();
+    duties.stop();
     grpcServer.forceShutdown();
     await store.close();
     throw new ManagerStartError(`cannot serve the API on ${opts.apiAddr}: ${(err as Error).message}`, { cause: err });
@@ -159,9 +153,7 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
     stop: () =>
       (stopping ??= (async () => {
         await agent?.stop();
-        dispatcher.stop();
-        orchestrator.stop();
-        scheduling.stop();
+        duties.stop();
         await app.close();
         grpcServer.forceShutdown();
         await store.close();

@@ -207,6 +207,30 @@ export interface Task extends Meta {
   DesiredState: TaskState;
   /** tsswarm: the service's version the task was created from (rolling updates compare it). */
   SpecVersion?: number;
+  NetworksAttachments?: NetworkAttachment[];
+}
+
+/** An overlay network, in the Engine API's Network shape (plus the store's Meta). */
+export interface Network extends Meta {
+  Name: string;
+  Scope: 'swarm';
+  Driver: 'overlay';
+  IPAM: { Driver: string; Config: Array<{ Subnet: string; Gateway: string }> };
+  Attachable: boolean;
+  /** The routing-mesh network that carries published ports between nodes. */
+  Ingress: boolean;
+  Internal: boolean;
+  Labels: Record<string, string>;
+  /** Holds the VNI under Docker's key `com.docker.network.driver.overlay.vxlanid_list`. */
+  Options: Record<string, string>;
+}
+
+export const VXLAN_ID_OPTION = 'com.docker.network.driver.overlay.vxlanid_list';
+
+export interface NetworkAttachment {
+  Network: { ID: string; Spec: { Name: string } };
+  /** CIDR notation, e.g. 10.0.1.5/24. */
+  Addresses: string[];
 }
 
 /** Cluster-wide settings and secrets: one object, ID "cluster". */
@@ -224,7 +248,8 @@ export interface TableTypes {
   services: Service;
   tasks: Task;
   clusters: Cluster;
+  networks: Network;
 }
 export type TableName = keyof TableTypes;
-export const TABLE_NAMES: readonly TableName[] = ['nodes', 'services', 'tasks', 'clusters'];
+export const TABLE_NAMES: readonly TableName[] = ['nodes', 'services', 'tasks', 'clusters', 'networks'];
 export type AnyObject = TableTypes[TableName];

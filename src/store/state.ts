@@ -108,6 +108,7 @@ export class ClusterState {
         services: this.all('services'),
         tasks: this.all('tasks'),
         clusters: this.all('clusters'),
+        networks: this.all('networks'),
       },
     };
   }

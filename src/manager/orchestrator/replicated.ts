@@ -219,7 +219,10 @@ export function newTask(service: Service, slot: number | undefined, ctx: Reconci
     ...(slot !== undefined ? { Slot: slot } : {}),
     ...(nodeId ? { NodeID: nodeId } : {}),
     Spec: structuredClone(service.Spec.TaskTemplate),
-    Status: { Timestamp: new Date(ctx.now).toISOString(), State: 'pending', Message: 'pending task scheduling' },
+    // Tasks on overlay networks wait for the allocator to give them addresses first.
+    Status: service.Spec.TaskTemplate.Networks?.length
+      ? { Timestamp: new Date(ctx.now).toISOString(), State: 'new', Message: 'created' }
+      : { Timestamp: new Date(ctx.now).toISOString(), State: 'pending', Message: 'pending task scheduling' },
     DesiredState: 'running',
   };
 }

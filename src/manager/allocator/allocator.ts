@@ -1,0 +1,189 @@
+// The allocator loop: gives new tasks their overlay addresses (then hands them to the
+// scheduler as `pending`), gives services their virtual IPs and auto-assigned published
+// ports. What is in use is derived from the store on every pass, so nothing leaks.
+import type { Logger } from 'pino';
+import type { NetworkAttachment, PortConfig, Service, Task } from '../../store/objects.js';
+import type { Store, WriteTx } from '../../store/store.js';
+import { allocateAddress, intToIp, ipToInt, parseCidr } from './ipam.js';
+import { findNetwork } from './networks.js';
+
+const DEBOUNCE_MS = 2;
+/** Docker's range for published ports chosen by the manager. */
+export const DYNAMIC_PORT_MIN = 30000;
+export const DYNAMIC_PORT_MAX = 32767;
+
+export class Allocator {
+  private timer?: NodeJS.Timeout;
+  private unsubscribe?: () => void;
+  private running = false;
+  private passing = false;
+  private dirty = true;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+  ) {}
+
+  run(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.store.subscribe((events) => {
+      for (const e of events) {
+        if (e.table === 'services' || e.table === 'networks') this.dirty = true;
+        else if (e.table === 'tasks' && e.kind !== 'delete' && (e.object as Task).Status.State === 'new') this.dirty = true;
+      }
+      this.kick();
+    });
+    this.kick();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.unsubscribe?.();
+    clearTimeout(this.timer);
+  }
+
+  private kick(): void {
+    if (!this.running || !this.dirty || this.timer || this.passing) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.pass();
+    }, DEBOUNCE_MS);
+  }
+
+  private async pass(): Promise<void> {
+    this.passing = true;
+    this.dirty = false;
+    try {
+      await this.store.update((tx) => allocate(tx));
+    } catch (err) {
+      this.log.error({ err }, 'allocator pass failed; retrying');
+      this.dirty = true;
+    } finally {
+      this.passing = false;
+    }
+    this.kick();
+  }
+}
+
+/** One allocation pass inside a transaction. Exported for tests. */
+export function allocate(tx: WriteTx): void {
+  const used = addressesInUse(tx);
+  const usedPorts = new Set<string>();
+  for (const s of tx.all('services')) for (const p of s.Endpoint.Ports ?? []) if (p.PublishedPort) usedPorts.add(portKey(p));
+
+  for (const s of tx.all('services')) {
+    const vips = wantedVips(tx, s, used);
+    const ports = wantedPorts(s, usedPorts);
+    const curVips = JSON.stringify(s.Endpoint.VirtualIPs ?? []);
+    const curPorts = JSON.stringify(s.Endpoint.Ports ?? []);
+    if (JSON.stringify(vips) !== curVips || JSON.stringify(ports) !== curPorts) {
+      tx.update('services', s.ID, (d) => {
+        d.Endpoint = { ...d.Endpoint, Spec: d.Spec.EndpointSpec ?? {}, Ports: ports, VirtualIPs: vips };
+      });
+    }
+  }
+
+  for (const t of tx.all('tasks')) {
+    if (t.Status.State !== 'new') continue;
+    const attachments: NetworkAttachment[] = [];
+    let error: string | undefined;
+    for (const want of t.Spec.Networks ?? []) {
+      const net = findNetwork(tx, want.Target);
+      if (!net) {
+        error = `network ${want.Target} not found`;
+        break;
+      }
+      const subnet = parseCidr(net.IPAM.Config[0]?.Subnet ?? '');
+      const set = usedSet(used, net.ID, net.IPAM.Config[0]?.Gateway);
+      const ip = allocateAddress(subnet, set);
+      set.add(ip);
+      attachments.push({ Network: { ID: net.ID, Spec: { Name: net.Name } }, Addresses: [`${intToIp(ip)}/${subnet.prefix}`] });
+    }
+    const now = new Date().toISOString();
+    tx.update('tasks', t.ID, (d) => {
+      if (error) {
+        d.Status = { Timestamp: now, State: 'rejected', Message: 'allocation failed', Err: error };
+      } else {
+        d.NetworksAttachments = attachments;
+        d.Status = { Timestamp: now, State: 'pending', Message: 'pending task scheduling' };
+      }
+    });
+  }
+}
+
+function addressesInUse(tx: WriteTx): Map<string, Set<number>> {
+  const used = new Map<string, Set<number>>();
+  const add = (netId: string, cidr: string) => {
+    const ip = cidr.split('/')[0];
+    if (!ip) return;
+    let set = used.get(netId);
+    if (!set) used.set(netId, (set = new Set()));
+    set.add(ipToInt(ip));
+  };
+  for (const t of tx.all('tasks')) for (const a of t.NetworksAttachments ?? []) for (const addr of a.Addresses) add(a.Network.ID, addr);
+  for (const s of tx.all('services')) for (const v of s.Endpoint.VirtualIPs ?? []) add(v.NetworkID, v.Addr);
+  return used;
+}
+
+function usedSet(used: Map<string, Set<number>>, netId: string, gateway: string | undefined): Set<number> {
+  let set = used.get(netId);
+  if (!set) used.set(netId, (set = new Set()));
+  if (gateway) set.add(ipToInt(gateway));
+  return set;
+}
+
+/** One VIP per attached network, kept stable across passes; none in dnsrr mode. */
+function wantedVips(tx: WriteTx, s: Service, used: Map<string, Set<number>>): Array<{ NetworkID: string; Addr: string }> {
+  if (s.Spec.EndpointSpec?.Mode === 'dnsrr') return [];
+  const out: Array<{ NetworkID: string; Addr: string }> = [];
+  for (const want of s.Spec.TaskTemplate.Networks ?? []) {
+    const net = findNetwork(tx, want.Target);
+    if (!net) continue;
+    const existing = s.Endpoint.VirtualIPs?.find((v) => v.NetworkID === net.ID);
+    if (existing) {
+      out.push(existing);
+      continue;
+    }
+    const subnet = parseCidr(net.IPAM.Config[0]?.Subnet ?? '');
+    const set = usedSet(used, net.ID, net.IPAM.Config[0]?.Gateway);
+    const ip = allocateAddress(subnet, set);
+    set.add(ip);
+    out.push({ NetworkID: net.ID, Addr: `${intToIp(ip)}/${subnet.prefix}` });
+  }
+  return out;
+}
+
+/** The spec's ports with every ingress port given a published port (kept once chosen). */
+function wantedPorts(s: Service, usedPorts: Set<string>): PortConfig[] {
+  const out: PortConfig[] = [];
+  for (const p of s.Spec.EndpointSpec?.Ports ?? []) {
+    const mode = p.PublishMode ?? 'ingress';
+    const protocol = p.Protocol ?? 'tcp';
+    let published = p.PublishedPort ?? 0;
+    if (!published && mode === 'ingress') {
+      const prev = s.Endpoint.Ports?.find((x) => x.TargetPort === p.TargetPort && x.Protocol === protocol && x.PublishedPort);
+      published = prev?.PublishedPort ?? pickPort(protocol, usedPorts);
+    }
+    const port: PortConfig = { Protocol: protocol, TargetPort: p.TargetPort, PublishMode: mode };
+    if (p.Name) port.Name = p.Name;
+    if (published) port.PublishedPort = published;
+    out.push(port);
+  }
+  return out;
+}
+
+function pickPort(protocol: string, usedPorts: Set<string>): number {
+  for (let port = DYNAMIC_PORT_MIN; port <= DYNAMIC_PORT_MAX; port++) {
+    const key = `${protocol}/${port}`;
+    if (!usedPorts.has(key)) {
+      usedPorts.add(key);
+      return port;
+    }
+  }
+  return 0; // range exhausted: left unpublished; the API refuses new ones before this
+}
+
+function portKey(p: PortConfig): string {
+  return `${p.Protocol ?? 'tcp'}/${p.PublishedPort}`;
+}
