@@ -136,6 +136,24 @@ void describe('api: stock docker CLI against the API server', { skip: existsSync
     assert.match(lineOf(await ok('service', 'ls'), ' web '), /\s3\/3\s/);
   });
 
+  void it('service update --image and service rollback (detached)', async () => {
+    assert.equal((await ok('service', 'update', '-d', '--image', 'tsswarm/web:2', 'web')).trim(), 'web');
+    assert.equal(web()?.Spec.TaskTemplate.ContainerSpec.Image, 'tsswarm/web:2');
+    assert.equal((await ok('service', 'rollback', '-d', 'web')).trim(), 'web');
+    assert.equal(web()?.Spec.TaskTemplate.ContainerSpec.Image, 'tsswarm/web:latest');
+    assert.equal(web()?.Spec.Mode.Replicated?.Replicas, 3);
+  });
+
+  void it('node ps self, node update --availability drain, swarm join-token', async () => {
+    await maker.settled();
+    const ps = await ok('node', 'ps', 'self', '--filter', 'desired-state=running');
+    assert.match(ps, /web\.\d\s+tsswarm\/web:latest\s+mgr-1\s+Running/);
+    assert.equal((await ok('node', 'update', '--availability', 'drain', '--label-add', 'disk=ssd', 'wrk-1')).trim(), 'wrk-1');
+    assert.deepEqual(store.get('nodes', WORKER_ID)?.Spec, { Labels: { disk: 'ssd' }, Role: 'worker', Availability: 'drain' });
+    assert.match(lineOf(await ok('node', 'ls'), WORKER_ID), /Ready\s+Drain/);
+    assert.match(await ok('swarm', 'join-token', 'worker'), /docker swarm join --token SWMTKN-1-worker 10\.0\.0\.1:2377/);
+  });
+
   void it('service logs fails with the 501 message', async () => {
     const r = await docker('service', 'logs', 'web');
     assert.notEqual(r.code, 0);
