@@ -46,12 +46,18 @@ log "engine version $server_version"
 ctx="$(mktemp -d)"
 trap 'rm -rf "$ctx"' EXIT
 
-# The legacy builder: needs no buildx plugin and works against any 20.10+ engine.
+# The legacy builder: needs no buildx plugin and works against any 20.10+ engine. Its
+# stderr (a deprecation notice on newer clients) is shown only when the build fails.
 build() {
-  local tag="$1" dir="$2"
-  log "building $tag from ${dir#"$root"/}"
-  DOCKER_BUILDKIT=0 docker build --quiet --label com.tsswarm.test-image=true -t "$tag" "$dir" \
-    | sed "s|^|build-images: $tag -> |"
+  local tag="$1" dir="$2" from="$3" id
+  log "building $tag from $from"
+  if ! id="$(DOCKER_BUILDKIT=0 docker build --quiet --label com.tsswarm.test-image=true \
+    -t "$tag" "$dir" 2>"$ctx/build.err")"; then
+    cat "$ctx/build.err" >&2
+    log "building $tag failed" >&2
+    exit 1
+  fi
+  log "$tag -> $id"
 }
 
 mkdir -p "$ctx/busybox"
@@ -62,9 +68,9 @@ mkdir -p "$ctx/busybox/rootfs/tmp" "$ctx/busybox/rootfs/root"
 chmod 1777 "$ctx/busybox/rootfs/tmp"
 # Fixed mtimes keep the build cache valid between runs and checkouts.
 find "$ctx/busybox" -exec touch -h -d '2000-01-01T00:00:00Z' {} +
-build tsswarm/busybox:latest "$ctx/busybox"
+build tsswarm/busybox:latest "$ctx/busybox" "deploy/images/busybox + $busybox_bin"
 
-build tsswarm/web:latest "$images/web"
+build tsswarm/web:latest "$images/web" deploy/images/web
 
 # Earlier builds of these tags are left untagged; drop them.
 docker image prune --force --filter label=com.tsswarm.test-image=true >/dev/null
