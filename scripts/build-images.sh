@@ -49,7 +49,8 @@ trap 'rm -rf "$ctx"' EXIT
 # The legacy builder: needs no buildx plugin and works against any 20.10+ engine. Its
 # stderr (a deprecation notice on newer clients) is shown only when the build fails.
 build() {
-  local tag="$1" dir="$2" from="$3" id
+  local tag="$1" dir="$2" from="$3" id old
+  old="$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)"
   log "building $tag from $from"
   if ! id="$(DOCKER_BUILDKIT=0 docker build --quiet --label com.tsswarm.test-image=true \
     -t "$tag" "$dir" 2>"$ctx/build.err")"; then
@@ -58,6 +59,10 @@ build() {
     exit 1
   fi
   log "$tag -> $id"
+  # The previous build of this tag is now untagged: drop it (kept if something uses it).
+  if [ -n "$old" ] && [ "$old" != "$id" ]; then
+    docker image rm "$old" >/dev/null 2>&1 && log "removed previous $tag ${old:7:12}" || true
+  fi
 }
 
 mkdir -p "$ctx/busybox"
@@ -72,8 +77,6 @@ build tsswarm/busybox:latest "$ctx/busybox" "deploy/images/busybox + $busybox_bi
 
 build tsswarm/web:latest "$images/web" deploy/images/web
 
-# Earlier builds of these tags are left untagged; drop them.
-docker image prune --force --filter label=com.tsswarm.test-image=true >/dev/null
 log "done:"
 docker image ls --filter label=com.tsswarm.test-image=true --filter dangling=false \
   --format 'build-images:   {{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}'
