@@ -12,6 +12,8 @@ export class Candidate {
     readonly info: NodeInfo,
     /** Tasks of the group's service on the node; bumped with every placement. */
     public serviceTasks: number,
+    /** Passed the group's static filters (spread trees also hold nodes that did not, for their counts). */
+    readonly eligible = true,
   ) {}
 }
 

@@ -47,9 +47,19 @@ export interface SchedulerOptions {
   filters?: (portsOf: (task: Task) => readonly string[]) => Filter[];
 }
 
-/** One-shot: places `pending` on the snapshot `input`. Same as `Scheduler.fromSnapshot(input).schedule(pending)`. */
-export function schedule(input: ScheduleInput, pending: readonly Task[]): ScheduleResult {
-  return Scheduler.fromSnapshot(input).schedule(pending);
+/**
+ * One-shot: places `pending` on the snapshot `input`. Decides as
+ * `Scheduler.fromSnapshot(input).schedule(pending)` does, but loads the snapshot without
+ * tracking tasks one by one (nothing is kept for a next call).
+ */
+export function schedule(input: ScheduleInput, pending: readonly Task[], options?: SchedulerOptions): ScheduleResult {
+  const s = new Scheduler(options);
+  for (const svc of input.services ?? []) s.setService(svc);
+  for (const n of input.nodes) s.setNode(n);
+  const skip = new Set<string>();
+  for (const t of pending) skip.add(t.ID);
+  s.countSnapshotTasks(input.tasks, skip);
+  return s.schedule(pending);
 }
 
 interface Placed {
@@ -65,6 +75,8 @@ interface Placed {
  */
 export class Scheduler {
   private readonly infos = new Map<string, NodeInfo>();
+  /** `infos` as an array, rebuilt after nodes come or go (iterated once per task group). */
+  private infoList: NodeInfo[] | undefined;
   private readonly placed = new Map<string, Placed>();
   private readonly portsByService = new Map<string, readonly string[]>();
   private readonly pipeline: Pipeline;
@@ -98,12 +110,13 @@ export class Scheduler {
     }
     const info = new NodeInfo(node);
     this.infos.set(node.ID, info);
+    this.infoList = undefined;
     for (const p of this.placed.values()) if (p.nodeId === node.ID) info.addTask(p.load);
   }
 
   /** Forgets the node; tasks on it stay tracked and count again if it comes back. */
   removeNode(id: string): void {
-    this.infos.delete(id);
+    if (this.infos.delete(id)) this.infoList = undefined;
   }
 
   /** Records the service's host-mode ports. Set a service before its tasks. */
@@ -127,6 +140,18 @@ export class Scheduler {
       const load = taskLoad(task, this.portsByService.get(task.ServiceID));
       this.placed.set(task.ID, { nodeId, load });
       this.infos.get(nodeId)?.addTask(load);
+    }
+  }
+
+  /**
+   * Counts active assigned tasks on their nodes without tracking them (they cannot be
+   * updated or removed later): the fast load for a Scheduler used once. Tasks in `skip`
+   * (the pending ones) are left out.
+   */
+  countSnapshotTasks(tasks: readonly Task[], skip: ReadonlySet<string> = new Set()): void {
+    for (const t of tasks) {
+      if (t.NodeID === undefined || t.NodeID === '' || skip.has(t.ID) || !isActiveTask(t)) continue;
+      this.infos.get(t.NodeID)?.addTask(taskLoad(t, this.portsByService.get(t.ServiceID)));
     }
   }
 
@@ -162,6 +187,10 @@ export class Scheduler {
     }
     for (const g of groups.values()) this.scheduleGroup(g, result);
     return result;
+  }
+
+  private nodeList(): NodeInfo[] {
+    return (this.infoList ??= [...this.infos.values()]);
   }
 
   private forget(id: string, prev: Placed): void {
@@ -210,15 +239,16 @@ export class Scheduler {
     }
 
     const serviceId = first.ServiceID;
-    const all: Array<{ c: Candidate; eligible: boolean }> = [];
+    const spreading = prefs.length > 0;
+    const candidates: Candidate[] = [];
     const eligible: NodeInfo[] = [];
-    for (const info of this.infos.values()) {
+    for (const info of this.nodeList()) {
       const ok = pipeline.processStatic(info);
       if (ok) eligible.push(info);
       // Only spread preferences need the ineligible nodes (their tasks count per group).
-      if (ok || prefs.length > 0) all.push({ c: new Candidate(info, info.serviceTasks(serviceId)), eligible: ok });
+      if (ok || spreading) candidates.push(new Candidate(info, info.serviceTasks(serviceId), ok));
     }
-    const tree = SpreadTree.build(prefs, all);
+    const tree = SpreadTree.build(prefs, candidates);
     const load = this.loadOf(first);
     const fits = pipeline.hasDynamic ? (c: Candidate) => pipeline.fitsDynamic(c.info) : () => true;
     const add = (c: Candidate) => {

@@ -37,18 +37,15 @@ export class SpreadTree {
   private constructor(private readonly root: Group) {}
 
   /**
-   * `all`: every node with its count of the service's tasks (for the per-group counts),
-   * `eligible` set on those that passed the static filters. Takes ownership of the
-   * candidates (the tree bumps their counts).
+   * Without preferences `candidates` are the eligible nodes. With preferences they are all
+   * nodes (the ineligible ones count the service's tasks in their group), `eligible` set on
+   * those that passed the static filters. Takes ownership of the array and the candidates
+   * (placements bump their counts).
    */
-  static build(prefs: readonly SpreadPreference[], all: ReadonlyArray<{ c: Candidate; eligible: boolean }>): SpreadTree {
-    if (prefs.length === 0) {
-      const nodes: Candidate[] = [];
-      for (const e of all) if (e.eligible) nodes.push(e.c);
-      return new SpreadTree({ value: '', tasks: 0, nodes: new Heap(candidateLess, nodes) });
-    }
+  static build(prefs: readonly SpreadPreference[], candidates: Candidate[]): SpreadTree {
+    if (prefs.length === 0) return new SpreadTree({ value: '', tasks: 0, nodes: new Heap(candidateLess, candidates) });
     const root: Draft = { value: '', tasks: 0, children: new Map(), nodes: [] };
-    for (const { c, eligible } of all) {
+    for (const c of candidates) {
       const own = c.serviceTasks;
       let at = root;
       for (const pref of prefs) {
@@ -61,7 +58,7 @@ export class SpreadTree {
         next.tasks += own;
         at = next;
       }
-      if (eligible) at.nodes.push(c);
+      if (c.eligible) at.nodes.push(c);
     }
     return new SpreadTree(finish(root, prefs.length) ?? { value: '', tasks: 0, nodes: new Heap(candidateLess) });
   }
