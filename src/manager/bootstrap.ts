@@ -4,6 +4,11 @@ import os from 'node:os';
 import type { Cluster } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 import { newClusterDigest, newJoinToken } from './tokens.js';
+import { createNetwork } from './allocator/networks.js';
+
+/** Docker's routing-mesh network and its subnet. */
+export const INGRESS_NETWORK = 'ingress';
+export const INGRESS_SUBNET = '10.0.0.0/24';
 
 export interface BootstrapOptions {
   nodeId: string;
@@ -29,6 +34,7 @@ export async function ensureCluster(store: Store, o: BootstrapOptions): Promise<
         },
         JoinTokens: { Worker: newJoinToken(digest), Manager: newJoinToken(digest) },
       });
+      createNetwork(tx, { Name: INGRESS_NETWORK, Ingress: true, IPAM: { Config: [{ Subnet: INGRESS_SUBNET }] } });
     }
     const managerStatus = { Leader: true, Reachability: 'reachable' as const, Addr: o.clusterAddr };
     if (!tx.get('nodes', o.nodeId)) {

@@ -43,6 +43,8 @@ export interface Node extends Meta {
   Description: NodeDescription;
   Status: { State: NodeState; Message?: string; Addr: string };
   ManagerStatus?: ManagerStatus;
+  /** tsswarm (as swarmkit): the node's own addresses, e.g. on the ingress network. */
+  Attachments?: NetworkAttachment[];
 }
 
 export interface PortConfig {

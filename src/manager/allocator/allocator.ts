@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { NetworkAttachment, PortConfig, Service, Task } from '../../store/objects.js';
 import type { Store, WriteTx } from '../../store/store.js';
 import { allocateAddress, intToIp, ipToInt, parseCidr } from './ipam.js';
-import { findNetwork } from './networks.js';
+import { findNetwork, serviceNetworks } from './networks.js';
 
 const DEBOUNCE_MS = 2;
 /** Docker's range for published ports chosen by the manager. */
@@ -30,6 +30,7 @@ export class Allocator {
     this.unsubscribe = this.store.subscribe((events) => {
       for (const e of events) {
         if (e.table === 'services' || e.table === 'networks') this.dirty = true;
+        else if (e.table === 'nodes' && e.kind === 'create') this.dirty = true;
         else if (e.table === 'tasks' && e.kind !== 'delete' && (e.object as Task).Status.State === 'new') this.dirty = true;
       }
       this.kick();
@@ -88,12 +89,11 @@ export function allocate(tx: WriteTx): void {
     if (t.Status.State !== 'new') continue;
     const attachments: NetworkAttachment[] = [];
     let error: string | undefined;
+    const service = tx.get('services', t.ServiceID);
     for (const want of t.Spec.Networks ?? []) {
-      const net = findNetwork(tx, want.Target);
-      if (!net) {
-        error = `network ${want.Target} not found`;
-        break;
-      }
+      if (!findNetwork(tx, want.Target)) error = `network ${want.Target} not found`;
+    }
+    for (const net of error || !service ? [] : serviceNetworks(tx, service)) {
       const subnet = parseCidr(net.IPAM.Config[0]?.Subnet ?? '');
       const set = usedSet(used, net.ID, net.IPAM.Config[0]?.Gateway);
       const ip = allocateAddress(subnet, set);
@@ -110,6 +110,27 @@ export function allocate(tx: WriteTx): void {
       }
     });
   }
+
+  allocateNodeIngress(tx, used);
+}
+
+/** Every node gets an address on the ingress network: the routing mesh's way in. */
+function allocateNodeIngress(tx: WriteTx, used: Map<string, Set<number>>): void {
+  const ingress = tx.all('networks').find((n) => n.Ingress);
+  for (const node of tx.all('nodes')) {
+    const has = node.Attachments?.some((a) => a.Network.ID === ingress?.ID);
+    const stale = node.Attachments?.some((a) => a.Network.ID !== ingress?.ID);
+    if ((has || !ingress) && !stale) continue;
+    const keep = (node.Attachments ?? []).filter((a) => a.Network.ID === ingress?.ID);
+    if (ingress && keep.length === 0) {
+      const subnet = parseCidr(ingress.IPAM.Config[0]?.Subnet ?? '');
+      const set = usedSet(used, ingress.ID, ingress.IPAM.Config[0]?.Gateway);
+      const ip = allocateAddress(subnet, set);
+      set.add(ip);
+      keep.push({ Network: { ID: ingress.ID, Spec: { Name: ingress.Name } }, Addresses: [`${intToIp(ip)}/${subnet.prefix}`] });
+    }
+    tx.update('nodes', node.ID, (d) => void (d.Attachments = keep));
+  }
 }
 
 function addressesInUse(tx: WriteTx): Map<string, Set<number>> {
@@ -123,6 +144,7 @@ function addressesInUse(tx: WriteTx): Map<string, Set<number>> {
   };
   for (const t of tx.all('tasks')) for (const a of t.NetworksAttachments ?? []) for (const addr of a.Addresses) add(a.Network.ID, addr);
   for (const s of tx.all('services')) for (const v of s.Endpoint.VirtualIPs ?? []) add(v.NetworkID, v.Addr);
+  for (const n of tx.all('nodes')) for (const a of n.Attachments ?? []) for (const addr of a.Addresses) add(a.Network.ID, addr);
   return used;
 }
 
@@ -133,13 +155,11 @@ function usedSet(used: Map<string, Set<number>>, netId: string, gateway: string 
   return set;
 }
 
-/** One VIP per attached network, kept stable across passes; none in dnsrr mode. */
+/** One VIP per attached network (ingress included), kept stable across passes; none in dnsrr mode. */
 function wantedVips(tx: WriteTx, s: Service, used: Map<string, Set<number>>): Array<{ NetworkID: string; Addr: string }> {
   if (s.Spec.EndpointSpec?.Mode === 'dnsrr') return [];
   const out: Array<{ NetworkID: string; Addr: string }> = [];
-  for (const want of s.Spec.TaskTemplate.Networks ?? []) {
-    const net = findNetwork(tx, want.Target);
-    if (!net) continue;
+  for (const net of serviceNetworks(tx, s)) {
     const existing = s.Endpoint.VirtualIPs?.find((v) => v.NetworkID === net.ID);
     if (existing) {
       out.push(existing);

@@ -65,6 +65,7 @@ export function createNetwork(tx: WriteTx, req: NetworkCreateRequest): Network {
     throw new NetworkError(`invalid network name "${String(req.Name)}": use letters, digits, '_', '.', '-' (at most 63)`, 400);
   }
   const driver = req.Driver ?? 'overlay';
+  if (req.Ingress && tx.all('networks').some((n) => n.Ingress)) throw new NetworkError('an ingress network already exists', 409);
   if (driver !== 'overlay') throw new NetworkError(`network driver "${driver}" is not supported: tsswarm networks use -d overlay`, 400);
   if (findNetwork(tx, req.Name)?.Name === req.Name) throw new NetworkError(`network with name ${req.Name} already exists`, 409);
   const configs = req.IPAM?.Config ?? [];
@@ -105,9 +106,30 @@ export function createNetwork(tx: WriteTx, req: NetworkCreateRequest): Network {
   });
 }
 
-/** Services that name the network (by ID or name) in their task template. */
+/** Whether the service publishes ports through the routing mesh (and so joins ingress). */
+export function publishesIngress(s: Service): boolean {
+  return (s.Spec.EndpointSpec?.Ports ?? []).some((p) => (p.PublishMode ?? 'ingress') === 'ingress');
+}
+
+/** Services on the network: named in their task template, or publishing through it if it is ingress. */
 export function servicesUsing(tx: ReadTx, net: Network): Service[] {
-  return tx.all('services').filter((s) => (s.Spec.TaskTemplate.Networks ?? []).some((a) => a.Target === net.ID || a.Target === net.Name));
+  return tx
+    .all('services')
+    .filter((s) => (net.Ingress && publishesIngress(s)) || (s.Spec.TaskTemplate.Networks ?? []).some((a) => a.Target === net.ID || a.Target === net.Name));
+}
+
+/** The networks a service's tasks attach to, ingress first when it publishes ports. */
+export function serviceNetworks(tx: ReadTx, s: Service): Network[] {
+  const out: Network[] = [];
+  if (publishesIngress(s)) {
+    const ingress = tx.all('networks').find((n) => n.Ingress);
+    if (ingress) out.push(ingress);
+  }
+  for (const want of s.Spec.TaskTemplate.Networks ?? []) {
+    const net = findNetwork(tx, want.Target);
+    if (net && !out.includes(net)) out.push(net);
+  }
+  return out;
 }
 
 export function removeNetwork(tx: WriteTx, idOrName: string): Network {

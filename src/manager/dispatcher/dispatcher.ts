@@ -15,6 +15,7 @@ import { isTerminal, taskStateRank, TASK_STATE_ORDER, type Node, type Task, type
 import type { Store } from '../../store/store.js';
 import { checkJoinToken, InvalidTokenError } from '../tokens.js';
 import { assignmentDigest, assignmentsForNode } from './assignments.js';
+import { networkViewForNode } from './network-view.js';
 
 export interface DispatcherConfig {
   heartbeatPeriodMs: number;
@@ -32,6 +33,7 @@ interface Session {
   call: SessionCall;
   lastBeat: number;
   lastDigest?: string;
+  lastNetworkDigest?: string;
 }
 
 /** How often the down-detector and the assignment pusher run. */
@@ -44,6 +46,8 @@ export class Dispatcher {
   /** When each known node was last heard from (or when this dispatcher started). */
   private readonly lastSeen = new Map<string, number>();
   private readonly dirtyNodes = new Set<string>();
+  /** Network views are cluster-wide: one change can concern every node. */
+  private networkDirty = false;
   private pendingStatus: Array<{ nodeId: string; status: TaskStatus__Output }> = [];
   private pushTimer?: NodeJS.Timeout;
   private statusTimer?: NodeJS.Timeout;
@@ -74,8 +78,12 @@ export class Dispatcher {
           if (t.NodeID) this.markDirty(t.NodeID);
           const old = e.old as Task | undefined;
           if (old?.NodeID && old.NodeID !== t.NodeID) this.markDirty(old.NodeID);
+          if (t.NetworksAttachments?.length) this.markNetworkDirty();
         } else if (e.table === 'services') {
           for (const t of this.store.tasksOfService(e.object.ID)) if (t.NodeID) this.markDirty(t.NodeID);
+          this.markNetworkDirty();
+        } else if (e.table === 'networks' || e.table === 'nodes') {
+          this.markNetworkDirty();
         }
       }
     });
@@ -162,6 +170,7 @@ export class Dispatcher {
     });
     this.log.info({ node: nodeId, hostname: reg.hostname, peer }, 'node session opened');
     this.pushAssignments(session);
+    this.pushNetworkState(session);
     return session;
   }
 
@@ -196,15 +205,37 @@ export class Dispatcher {
   private markDirty(nodeId: string): void {
     if (!this.sessions.has(nodeId)) return;
     this.dirtyNodes.add(nodeId);
+    this.schedulePush();
+  }
+
+  private markNetworkDirty(): void {
+    this.networkDirty = true;
+    this.schedulePush();
+  }
+
+  private schedulePush(): void {
     this.pushTimer ??= setTimeout(() => {
       this.pushTimer = undefined;
       const nodes = [...this.dirtyNodes];
       this.dirtyNodes.clear();
+      // Assignments first: a new task learns its networks right after.
       for (const id of nodes) {
         const s = this.sessions.get(id);
         if (s) this.pushAssignments(s);
       }
+      if (this.networkDirty) {
+        this.networkDirty = false;
+        for (const s of this.sessions.values()) this.pushNetworkState(s);
+      }
     }, PUSH_DEBOUNCE_MS);
+  }
+
+  private pushNetworkState(session: Session): void {
+    const view = this.store.view((tx) => networkViewForNode(tx, session.nodeId));
+    const digest = JSON.stringify(view);
+    if (digest === session.lastNetworkDigest) return;
+    session.lastNetworkDigest = digest;
+    session.call.write({ network_state: view });
   }
 
   private pushAssignments(session: Session): void {

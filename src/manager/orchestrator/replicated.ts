@@ -3,6 +3,12 @@
 // of its own (`now` is passed in), so every rule is tested without timers.
 import { isTerminal, type Node, type Service, type Task, type TaskState } from '../../store/objects.js';
 import { DisruptionBudget, minAvailableOf } from './budget.js';
+import { publishesIngress } from '../allocator/networks.js';
+
+/** Tasks on overlay networks (ingress included) wait for the allocator to give them addresses. */
+function needsAllocation(service: Service): boolean {
+  return (service.Spec.TaskTemplate.Networks?.length ?? 0) > 0 || publishesIngress(service);
+}
 
 export interface TaskDraft {
   ID: string;
@@ -220,7 +226,7 @@ export function newTask(service: Service, slot: number | undefined, ctx: Reconci
     ...(nodeId ? { NodeID: nodeId } : {}),
     Spec: structuredClone(service.Spec.TaskTemplate),
     // Tasks on overlay networks wait for the allocator to give them addresses first.
-    Status: service.Spec.TaskTemplate.Networks?.length
+    Status: needsAllocation(service)
       ? { Timestamp: new Date(ctx.now).toISOString(), State: 'new', Message: 'created' }
       : { Timestamp: new Date(ctx.now).toISOString(), State: 'pending', Message: 'pending task scheduling' },
     DesiredState: 'running',

@@ -3,17 +3,20 @@
 import type { SessionInfo as _tsswarm_dispatcher_v1_SessionInfo, SessionInfo__Output as _tsswarm_dispatcher_v1_SessionInfo__Output } from '../../../tsswarm/dispatcher/v1/SessionInfo.js';
 import type { HeartbeatAck as _tsswarm_dispatcher_v1_HeartbeatAck, HeartbeatAck__Output as _tsswarm_dispatcher_v1_HeartbeatAck__Output } from '../../../tsswarm/dispatcher/v1/HeartbeatAck.js';
 import type { Assignments as _tsswarm_dispatcher_v1_Assignments, Assignments__Output as _tsswarm_dispatcher_v1_Assignments__Output } from '../../../tsswarm/dispatcher/v1/Assignments.js';
+import type { NetworkState as _tsswarm_dispatcher_v1_NetworkState, NetworkState__Output as _tsswarm_dispatcher_v1_NetworkState__Output } from '../../../tsswarm/dispatcher/v1/NetworkState.js';
 
 export interface ManagerMessage {
   'session'?: (_tsswarm_dispatcher_v1_SessionInfo | null);
   'heartbeat_ack'?: (_tsswarm_dispatcher_v1_HeartbeatAck | null);
   'assignments'?: (_tsswarm_dispatcher_v1_Assignments | null);
-  'msg'?: "session"|"heartbeat_ack"|"assignments";
+  'network_state'?: (_tsswarm_dispatcher_v1_NetworkState | null);
+  'msg'?: "session"|"heartbeat_ack"|"assignments"|"network_state";
 }
 
 export interface ManagerMessage__Output {
   'session'?: (_tsswarm_dispatcher_v1_SessionInfo__Output | null);
   'heartbeat_ack'?: (_tsswarm_dispatcher_v1_HeartbeatAck__Output | null);
   'assignments'?: (_tsswarm_dispatcher_v1_Assignments__Output | null);
-  'msg'?: "session"|"heartbeat_ack"|"assignments";
+  'network_state'?: (_tsswarm_dispatcher_v1_NetworkState__Output | null);
+  'msg'?: "session"|"heartbeat_ack"|"assignments"|"network_state";
 }
