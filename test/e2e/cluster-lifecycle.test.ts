@@ -91,10 +91,17 @@ describe('tsswarm CLI: a 5-replica service through its whole life', { timeout: 3
   });
 
   test('worker kill -9 and restart: it adopts its containers, no duplicates', async () => {
+    await expectConverged(c, 'web', 2);
+    const before = (await c.containers()).sort();
+    const log = path.join(c.root, 'worker1.log');
+    const sessionsBefore = (await readFile(log, 'utf8')).split('session open').length;
     await c.kill('worker1', 'SIGKILL');
     await c.restart('worker1');
-    await c.waitReadyNodes(3);
-    await expectConverged(c, 'web', 2, 40_000);
+    // The restarted worker has its session back, and has reconciled at least once.
+    await waitFor('worker1 session reopened', async () => (await readFile(log, 'utf8')).split('session open').length > sessionsBefore, 20_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await expectConverged(c, 'web', 2, 40_000);
+    assert.deepEqual(after.sort(), before, 'the same containers keep running: adopted, not recreated');
   });
 
   test('service rm leaves no container behind', async () => {
@@ -121,6 +128,40 @@ describe('tsswarm CLI: a 5-replica service through its whole life', { timeout: 3
     assert.match(ps.stdout, /Rejected/);
     assert.match(ps.stdout, /does-not-exist/);
     assert.equal((await c.cli(['service', 'rm', 'ghost'])).code, 0);
+  });
+});
+
+describe('the stock docker CLI drives the same flow', { timeout: 300_000 }, () => {
+  let c: TestCluster;
+  before(async () => {
+    c = await TestCluster.start({ workers: 2, managerAvailability: 'drain', name: 'dockercli' });
+  });
+  after(async () => {
+    await c?.teardown();
+  });
+
+  test('docker node ls / service create, ls, ps, inspect, scale, rm', async () => {
+    const nodes = await c.docker(['node', 'ls']);
+    assert.equal(nodes.code, 0, nodes.stderr);
+    assert.match(nodes.stdout, /manager1\s+Ready\s+Drain\s+Leader/);
+    assert.match(nodes.stdout, /worker1\s+Ready\s+Active/);
+    const created = await c.docker(['service', 'create', '-d', '--name', 'web', '--replicas', '5', 'tsswarm/web']);
+    assert.equal(created.code, 0, created.stderr);
+    await expectConverged(c, 'web', 5);
+    const ls = await c.docker(['service', 'ls']);
+    assert.match(ls.stdout, /web\s+replicated\s+5\/5/);
+    const ps = await c.docker(['service', 'ps', 'web']);
+    assert.equal(ps.stdout.split('\n').filter((l) => /web\.\d/.test(l) && /Running/.test(l)).length, 5);
+    const inspect = await c.docker(['service', 'inspect', 'web']);
+    const spec = JSON.parse(inspect.stdout) as Array<{ Spec: { Mode: { Replicated: { Replicas: number } } } }>;
+    assert.equal(spec[0]?.Spec.Mode.Replicated.Replicas, 5);
+    assert.equal((await c.docker(['service', 'scale', '-d', 'web=8'])).code, 0);
+    await expectConverged(c, 'web', 8);
+    assert.equal((await c.docker(['service', 'scale', '-d', 'web=2'])).code, 0);
+    await expectConverged(c, 'web', 2);
+    const rm = await c.docker(['service', 'rm', 'web']);
+    assert.equal(rm.code, 0, rm.stderr);
+    await waitFor('no container left', async () => (await c.containers(undefined, false)).length === 0, 30_000);
   });
 });
 
