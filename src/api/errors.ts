@@ -6,6 +6,8 @@ import { StoreError } from '../store/errors.js';
 export const ERROR_STATUS = {
   /** The request is malformed: bad JSON, bad filter, invalid spec field. */
   invalid_argument: 400,
+  /** Well-formed, but refused by policy (e.g. a network tsswarm manages itself). */
+  forbidden: 403,
   /** The named object does not exist. */
   not_found: 404,
   /** The change clashes with current state: name or port taken, stale version, node busy. */

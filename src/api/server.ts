@@ -7,6 +7,7 @@ import type { Store } from '../store/store.js';
 import type { ApiContext } from './context.js';
 import { ApiError, invalid, toApiError } from './errors.js';
 import type { ManagerInfo } from './manager-info.js';
+import { registerNetworkRoutes } from './routes/networks.js';
 import { registerNodeRoutes } from './routes/nodes.js';
 import { registerServiceRoutes } from './routes/services.js';
 import { registerSwarmRoutes } from './routes/swarm.js';
@@ -86,6 +87,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   registerNodeRoutes(app, ctx);
   registerServiceRoutes(app, ctx);
   registerTaskRoutes(app, ctx);
+  registerNetworkRoutes(app, ctx);
   return app;
 }
 

@@ -129,6 +129,17 @@ function checkTaskTemplate(spec: Obj): void {
     int(r?.MemoryBytes, `Spec.TaskTemplate.Resources.${part}.MemoryBytes`, 0);
   }
 
+  if (tt.Networks !== undefined && tt.Networks !== null) {
+    if (!Array.isArray(tt.Networks)) throw invalid(`Spec.TaskTemplate.Networks must be a list, got ${describe(tt.Networks)}`);
+    tt.Networks.forEach((n: unknown, i: number) => {
+      const att = obj(n, `Spec.TaskTemplate.Networks[${i}]`, true) as Obj;
+      if (!str(att.Target, `Spec.TaskTemplate.Networks[${i}].Target`)) {
+        throw invalid(`Spec.TaskTemplate.Networks[${i}].Target is required (a network ID or name)`);
+      }
+      strings(att.Aliases, `Spec.TaskTemplate.Networks[${i}].Aliases`);
+    });
+  }
+
   const placement = obj(tt.Placement, 'Spec.TaskTemplate.Placement');
   int(placement?.MaxReplicas, 'Spec.TaskTemplate.Placement.MaxReplicas', 0);
   (strings(placement?.Constraints, 'Spec.TaskTemplate.Placement.Constraints') ?? []).forEach((c, i) => {

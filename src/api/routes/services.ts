@@ -7,6 +7,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Service, ServiceMode, ServiceSpec } from '../../store/objects.js';
 import { taskStateRank } from '../../store/objects.js';
+import type { ReadTx } from '../../store/store.js';
+import { findNetwork } from '../../manager/allocator/networks.js';
 import { requireLeader, type ApiContext } from '../context.js';
 import { conflict, invalid, notImplemented, outOfSequence } from '../errors.js';
 import { newId } from '../ids.js';
@@ -30,6 +32,19 @@ function modeName(mode: ServiceMode): string {
 
 function modeKey(mode: ServiceMode): string {
   return Object.keys(mode).find((k) => mode[k as keyof ServiceMode] !== undefined) ?? 'Replicated';
+}
+
+/** Every network the tasks attach to must exist, and ingress is joined only by publishing ports. */
+function checkNetworks(tx: ReadTx, spec: ServiceSpec): void {
+  (spec.TaskTemplate.Networks ?? []).forEach((att, i) => {
+    const net = findNetwork(tx, att.Target);
+    if (!net) throw invalid(`Spec.TaskTemplate.Networks[${i}].Target: network ${att.Target} not found`);
+    if (net.Ingress) {
+      throw invalid(
+        `Spec.TaskTemplate.Networks[${i}]: a service cannot be attached to the ingress network explicitly; publish a port instead`,
+      );
+    }
+  });
 }
 
 function checkNameFree(services: Service[], name: string, selfId?: string): void {
@@ -60,6 +75,7 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const created = await ctx.store.update((tx) => {
       const services = tx.all('services');
       checkNameFree(services, spec.Name);
+      checkNetworks(tx, spec);
       const endpoint = endpointFor(spec.EndpointSpec);
       checkIngressPortsFree(tx, endpoint.Ports);
       return tx.create('services', { ID: newId(), Spec: spec, Endpoint: endpoint });
@@ -91,6 +107,7 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
           throw invalid(`service mode change is not allowed (${modeKey(service.Spec.Mode)} to ${modeKey(spec.Mode)})`);
         }
       }
+      if (!rollback) checkNetworks(tx, spec);
       const endpoint = endpointFor(spec.EndpointSpec, service.Endpoint);
       checkIngressPortsFree(tx, endpoint.Ports, service.ID);
       tx.update('services', service.ID, (draft) => {

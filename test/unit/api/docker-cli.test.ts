@@ -171,6 +171,25 @@ void describe('api: stock docker CLI against the API server', { skip: existsSync
     assert.match(r.stderr, /no such service: web/);
   });
 
+  void it('network create/ls/inspect, service on a network, network rm', async () => {
+    const id = (await ok('network', 'create', '-d', 'overlay', 'appnet')).trim();
+    assert.match(id, /^[a-z0-9]{25}$/);
+    assert.match(lineOf(await ok('network', 'ls'), 'appnet'), /appnet\s+overlay\s+swarm/);
+    assert.equal((await ok('network', 'inspect', 'appnet', '--format', '{{.Id}} {{.Driver}}')).trim(), `${id} overlay`);
+    const bridge = await docker('network', 'create', 'plain');
+    assert.equal(bridge.code, 1);
+    assert.match(bridge.stderr, /network driver "bridge" is not supported/);
+
+    await ok('service', 'create', '-d', '--name', 'api', '--network', 'appnet', 'tsswarm/web');
+    const api = store.all('services').find((s) => s.Spec.Name === 'api');
+    assert.deepEqual(api?.Spec.TaskTemplate.Networks?.map((n) => n.Target), [id]);
+    const busy = await docker('network', 'rm', 'appnet');
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /in use by service api/);
+    await ok('service', 'rm', 'api');
+    assert.equal((await ok('network', 'rm', 'appnet')).trim(), 'appnet');
+  });
+
   void it('info shows the Swarm section', async () => {
     const out = await ok('info');
     assert.match(out, /Swarm: active/);

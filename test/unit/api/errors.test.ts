@@ -8,6 +8,7 @@ void describe('api: error catalogue', () => {
   void it('every code has the documented HTTP status', () => {
     assert.deepEqual(ERROR_STATUS, {
       invalid_argument: 400,
+      forbidden: 403,
       not_found: 404,
       conflict: 409,
       not_implemented: 501,
