@@ -1,6 +1,7 @@
 // What every command gets: where to write, the environment, a clock, and the API client.
 
 import { ApiClient, DEFAULT_HOST } from './client.js';
+import type { ManagerModule, WorkerModule } from './commands/daemon/modules.js';
 
 export interface CliIo {
   /** Writes to stdout verbatim (add the newline yourself, or use Ctx.println). */
@@ -9,6 +10,12 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Milliseconds since the epoch; tests pin it so relative times are stable. */
   now(): number;
+  /**
+   * Loads the daemon modules. Defaults to lazy `import()` of src/manager/daemon.ts and
+   * src/worker/daemon.ts (so client commands never load them); tests pass fakes.
+   */
+  loadManager?: () => Promise<ManagerModule>;
+  loadWorker?: () => Promise<WorkerModule>;
 }
 
 export class Ctx {

@@ -2,4 +2,9 @@
 
 import { run } from './program.js';
 
-process.exitCode = await run(process.argv.slice(2));
+const code = await run(process.argv.slice(2));
+process.exitCode = code;
+// A finished command must not be kept alive by a handle something left open (a stopped
+// daemon's socket, say): exit anyway after a short grace, which is unref'd so a clean
+// process exits at once.
+setTimeout(() => process.exit(code), 2000).unref();

@@ -2,5 +2,12 @@
 
 import type { Command } from 'commander';
 import type { Ctx } from '../../context.js';
+import { register as init } from './init.js';
+import { register as join } from './join.js';
+import { register as leave } from './leave.js';
 
-export function registerDaemon(_program: Command, _ctx: Ctx): void {}
+export function registerDaemon(program: Command, ctx: Ctx): void {
+  init(program, ctx);
+  join(program, ctx);
+  leave(program, ctx);
+}

@@ -1,0 +1,102 @@
+// tsswarm init: start a new swarm with this node as its (single) manager.
+
+import type { Command } from 'commander';
+import type { Ctx } from '../../context.js';
+import { UsageError } from '../../errors.js';
+import { parseChoice } from '../../parse/values.js';
+import { loadManagerModule } from './modules.js';
+import { runForeground, startDetached } from './lifecycle.js';
+import { absDataDir, checkAddr, DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDR, isLoopbackHost, toArgs } from './options.js';
+
+interface Flags {
+  listenAddr: string;
+  apiAddr: string;
+  dataDir?: string;
+  hostname?: string;
+  availability: string;
+  advertiseAddr?: string;
+  allowRemoteApi?: boolean;
+  forceNewCluster?: boolean;
+  detach?: boolean;
+}
+
+export function initMessage(nodeId: string | undefined, workerJoinCommand: string): string {
+  return [
+    `Swarm initialized: current node${nodeId ? ` (${nodeId})` : ''} is now a manager.`,
+    '',
+    'To add a worker to this swarm, run the following command:',
+    '',
+    `    ${workerJoinCommand}`,
+    '',
+    "To add a manager to this swarm, run 'tsswarm swarm join-token manager' and follow the instructions.",
+    '',
+  ].join('\n');
+}
+
+export function register(program: Command, ctx: Ctx): void {
+  program
+    .command('init')
+    .description('Start a new swarm with this node as its manager')
+    .option('--listen-addr <host:port>', 'cluster (gRPC) address', DEFAULT_LISTEN_ADDR)
+    .option('--api-addr <host:port>', 'HTTP API address (loopback only unless --allow-remote-api)', DEFAULT_API_ADDR)
+    .option('--data-dir <dir>', 'state directory (default /var/lib/tsswarm)')
+    .option('--hostname <name>', 'node hostname (default: the machine hostname)')
+    .option('--availability <availability>', 'active or drain', 'active')
+    .option('--advertise-addr <addr>', 'address other nodes reach this manager at')
+    .option('--allow-remote-api', 'serve the API on a non-loopback address (it has no authentication yet)')
+    .option('--force-new-cluster', 'start a new cluster from the existing state')
+    .option('-d, --detach', 'run in the background (log in DATA_DIR/tsswarm.log)')
+    .action(async (flags: Flags) => {
+      checkAddr('--listen-addr', flags.listenAddr, 2377);
+      const api = checkAddr('--api-addr', flags.apiAddr, 2375);
+      const availability = parseChoice('--availability', flags.availability, ['active', 'drain']);
+      if (!isLoopbackHost(api.host) && !flags.allowRemoteApi) {
+        throw new UsageError(
+          `--api-addr ${flags.apiAddr} is not a loopback address: the API has no authentication yet (it comes later); ` +
+            'pass --allow-remote-api to expose it anyway',
+        );
+      }
+      const dataDir = absDataDir(flags.dataDir);
+      if (flags.detach) {
+        const childArgs = [
+          'init',
+          ...toArgs({
+            '--listen-addr': flags.listenAddr,
+            '--api-addr': flags.apiAddr,
+            '--data-dir': dataDir,
+            '--hostname': flags.hostname,
+            '--availability': availability,
+            '--advertise-addr': flags.advertiseAddr,
+            '--allow-remote-api': flags.allowRemoteApi,
+            '--force-new-cluster': flags.forceNewCluster,
+          }),
+        ];
+        const ready = await startDetached(ctx, dataDir, childArgs);
+        ctx.println(ready.message);
+        return;
+      }
+      await runForeground(ctx, dataDir, 'manager', async () => {
+        const { runManager } = await (ctx.io.loadManager ?? loadManagerModule)();
+        const m = await runManager({
+          listenAddr: flags.listenAddr,
+          apiAddr: flags.apiAddr,
+          dataDir,
+          availability,
+          allowRemoteApi: flags.allowRemoteApi === true,
+          forceNewCluster: flags.forceNewCluster === true,
+          ...(flags.hostname !== undefined ? { hostname: flags.hostname } : {}),
+          ...(flags.advertiseAddr !== undefined ? { advertiseAddr: flags.advertiseAddr } : {}),
+        });
+        return {
+          stop: () => m.stop(),
+          ready: {
+            role: 'manager',
+            nodeId: m.nodeId ?? '',
+            message: initMessage(m.nodeId, m.workerJoinCommand),
+            workerJoinCommand: m.workerJoinCommand,
+            managerJoinCommand: m.managerJoinCommand,
+          },
+        };
+      });
+    });
+}
