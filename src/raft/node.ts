@@ -1,0 +1,383 @@
+// RaftNode: the driver around the pure core. It owns the tick timer, the
+// WAL and snapshot files, the transport, and the Ready loop:
+//   persist (WAL fsync) -> send -> apply -> advance.
+// The state machine is volatile: on start it is rebuilt from the latest
+// snapshot plus the committed log, so apply() must be deterministic.
+
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { NotLeaderError, ProposalDroppedError, RaftError } from './errors.js';
+import { MemoryStorage } from './memory-storage.js';
+import { decodeNodeSnapshot, encodeNodeSnapshot } from './node-snapshot.js';
+import { Raft } from './raft.js';
+import { SnapshotStore } from './storage/snapshot.js';
+import { Wal } from './storage/wal.js';
+import { GrpcTransport, type RaftTransport } from './transport-grpc.js';
+import { type Entry, EntryType, type NodeId, type Ready, type Snapshot, decodeConfChange } from './types.js';
+
+export interface StateMachine {
+  /** Applies a committed normal entry; called in log order, exactly once per process lifetime. */
+  apply(entry: Entry): void;
+  takeSnapshot(): Uint8Array;
+  restore(data: Uint8Array): void;
+}
+
+export interface RaftNodeOptions {
+  readonly id: NodeId;
+  readonly dataDir: string;
+  /** Initial members (id -> address), this node included. With `join`, only address hints. */
+  readonly peers: Record<NodeId, string>;
+  /** Start as a new member of an existing cluster (added with addMember by the leader). */
+  readonly join?: boolean;
+  readonly secret: string;
+  /** Bind address for the built-in gRPC transport (default 127.0.0.1:0). */
+  readonly listen?: string;
+  /** Use this transport instead of binding a gRPC server. */
+  readonly transport?: RaftTransport;
+  readonly fsm: StateMachine;
+  readonly logger?: Logger;
+  readonly tickMs?: number;
+  readonly electionTicks?: number;
+  readonly heartbeatTicks?: number;
+  /** Take a snapshot after this many applied entries (default 10000). */
+  readonly snapshotEntries?: number;
+  /** Entries kept behind a snapshot for slow followers (default 1000). */
+  readonly catchUpEntries?: number;
+  readonly proposalTimeoutMs?: number;
+  readonly readTimeoutMs?: number;
+}
+
+/** Thrown when a proposal, read or transfer did not complete in time; its outcome is unknown. */
+export class RaftTimeoutError extends RaftError {
+  readonly code = 'RAFT_TIMEOUT';
+  constructor(readonly operation: string, readonly ms: number) {
+    super(`${operation} did not complete within ${ms} ms (outcome unknown)`);
+  }
+}
+
+/** Thrown when the node is stopped or its storage failed. */
+export class RaftStoppedError extends RaftError {
+  readonly code = 'RAFT_STOPPED';
+  constructor(readonly nodeId: NodeId, options?: { cause?: unknown }) {
+    super(`raft node ${nodeId} is stopped`, options);
+  }
+}
+
+interface Waiter<T> {
+  resolve(v: T): void;
+  reject(e: unknown): void;
+  timer: NodeJS.Timeout;
+}
+
+export class RaftNode {
+  private readonly applyListeners = new Set<(e: Entry) => void>();
+  private readonly leaderListeners = new Set<(leader: NodeId, isLeader: boolean) => void>();
+  private readonly proposals = new Map<number, Waiter<{ index: number }> & { term: number }>();
+  private readonly reads = new Map<string, Waiter<void> & { index?: number }>();
+  private readonly addresses: Record<NodeId, string>;
+  private readonly timer: NodeJS.Timeout;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private readSeq = 0;
+  private snapshotIndex: number;
+  private leader: NodeId = '';
+
+  private constructor(
+    private readonly opts: RaftNodeOptions,
+    private readonly core: Raft,
+    private readonly mem: MemoryStorage,
+    private readonly wal: Wal,
+    private readonly snaps: SnapshotStore,
+    private readonly transport: RaftTransport,
+    private readonly log: Logger,
+  ) {
+    this.addresses = { ...opts.peers };
+    this.snapshotIndex = mem.snapshot().meta.index;
+    for (const [id, addr] of Object.entries(this.addresses)) transport.setPeer(id, addr);
+    transport.setHandler((m) => {
+      if (this.stopped) return;
+      this.core.step(m);
+      this.kick();
+    });
+    this.timer = setInterval(() => {
+      this.core.tick();
+      this.kick();
+    }, opts.tickMs ?? 100);
+  }
+
+  static async start(opts: RaftNodeOptions): Promise<RaftNode> {
+    const log = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'raft', node: opts.id });
+    const { wal, state } = await Wal.open({ dir: join(opts.dataDir, 'wal'), logger: log });
+    const snaps = new SnapshotStore(join(opts.dataDir, 'snap'));
+    const mem = new MemoryStorage();
+    let restored: Snapshot | undefined;
+    if (state.snapshot) {
+      restored = await snaps.load(state.snapshot.index, state.snapshot.term);
+      mem.applySnapshot(restored);
+    }
+    mem.append(state.entries);
+    mem.setHardState(state.hardState);
+    const core = new Raft({
+      id: opts.id,
+      peers: opts.join ? [] : Object.keys(opts.peers),
+      storage: mem,
+      electionTick: opts.electionTicks ?? 10,
+      heartbeatTick: opts.heartbeatTicks ?? 1,
+      rand: Math.random,
+    });
+    const transport = opts.transport ?? (await GrpcTransport.listen({ id: opts.id, listen: opts.listen ?? '127.0.0.1:0', secret: opts.secret, logger: log }));
+    const node = new RaftNode(opts, core, mem, wal, snaps, transport, log);
+    if (restored) node.restoreSnapshot(restored);
+    log.info({ address: transport.address, term: state.hardState.term, snapshot: state.snapshot?.index ?? 0, entries: state.entries.length }, 'raft node started');
+    node.kick();
+    return node;
+  }
+
+  // ---- public API --------------------------------------------------------------------
+
+  get id(): NodeId {
+    return this.opts.id;
+  }
+
+  get address(): string {
+    return this.transport.address;
+  }
+
+  get leaderId(): NodeId {
+    return this.core.lead;
+  }
+
+  get isLeader(): boolean {
+    return this.core.role === 'leader';
+  }
+
+  status(): { id: NodeId; role: string; term: number; leader: NodeId; commit: number; applied: number; voters: readonly NodeId[] } {
+    const c = this.core;
+    return { id: c.id, role: c.role, term: c.term, leader: c.lead, commit: c.log.committed, applied: c.log.applied, voters: c.confState().voters };
+  }
+
+  onApply(cb: (e: Entry) => void): () => void {
+    this.applyListeners.add(cb);
+    return () => this.applyListeners.delete(cb);
+  }
+
+  onLeaderChange(cb: (leader: NodeId, isLeader: boolean) => void): () => void {
+    this.leaderListeners.add(cb);
+    return () => this.leaderListeners.delete(cb);
+  }
+
+  /** Resolves once the entry is applied locally; NotLeaderError carries the leader to forward to. */
+  propose(data: Uint8Array): Promise<{ index: number }> {
+    return this.call('propose', () => this.core.propose(data));
+  }
+
+  /** Resolves when local state reflects every write committed before the call (linearizable read). */
+  readIndex(): Promise<void> {
+    if (this.stopped) return Promise.reject(new RaftStoppedError(this.id));
+    const ctx = `${this.id}/${++this.readSeq}`;
+    try {
+      this.core.readIndex(ctx);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.kick();
+    const ms = this.opts.readTimeoutMs ?? 5000;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.reads.delete(ctx);
+        reject(new RaftTimeoutError('readIndex', ms));
+      }, ms);
+      this.reads.set(ctx, { resolve, reject, timer });
+    });
+  }
+
+  async addMember(id: NodeId, address: string): Promise<void> {
+    this.addresses[id] = address;
+    this.transport.setPeer(id, address);
+    await this.call('addMember', () => this.core.proposeConfChange({ type: 'add', nodeId: id, context: address }));
+  }
+
+  async removeMember(id: NodeId): Promise<void> {
+    await this.call('removeMember', () => this.core.proposeConfChange({ type: 'remove', nodeId: id }));
+  }
+
+  /** Hands leadership to `to`; resolves when this node sees `to` lead. */
+  transferLeadership(to: NodeId): Promise<void> {
+    try {
+      this.core.transferLeadership(to);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.kick();
+    const ms = 2 * (this.opts.electionTicks ?? 10) * (this.opts.tickMs ?? 100);
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new RaftTimeoutError(`transfer to ${to}`, ms));
+      }, ms);
+      const off = this.onLeaderChange((leader) => {
+        if (leader !== to) return;
+        clearTimeout(timer);
+        off();
+        resolve();
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.transport.stop();
+    await this.running;
+    await this.wal.close();
+    this.failWaiters(new RaftStoppedError(this.id));
+    this.log.info('raft node stopped');
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private call(op: string, fn: () => { index: number; term: number }): Promise<{ index: number }> {
+    if (this.stopped) return Promise.reject(new RaftStoppedError(this.id));
+    let p: { index: number; term: number };
+    try {
+      p = fn();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.kick();
+    const ms = this.opts.proposalTimeoutMs ?? 30_000;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.proposals.delete(p.index);
+        reject(new RaftTimeoutError(op, ms));
+      }, ms);
+      this.proposals.set(p.index, { resolve, reject, timer, term: p.term });
+    });
+  }
+
+  private kick(): void {
+    if (this.running || this.stopped) return;
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (!this.stopped && this.core.hasReady()) await this.handleReady(this.core.ready());
+    } catch (e) {
+      this.log.fatal({ err: e }, 'raft storage failed; stopping node');
+      this.failWaiters(new RaftStoppedError(this.id, { cause: e }));
+      this.stopped = true;
+      clearInterval(this.timer);
+      void this.transport.stop();
+    }
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    if (rd.snapshot) await this.snaps.save(rd.snapshot);
+    await this.wal.save(rd.hardState, rd.entries, rd.snapshot?.meta);
+    if (rd.snapshot && rd.snapshot.meta.index > this.mem.snapshot().meta.index) this.mem.applySnapshot(rd.snapshot);
+    this.mem.append(rd.entries);
+    if (rd.hardState) this.mem.setHardState(rd.hardState);
+    for (const m of rd.messages) this.transport.send(m);
+    if (rd.snapshot) this.restoreSnapshot(rd.snapshot);
+    for (const e of rd.committedEntries) this.applyEntry(e);
+    for (const rs of rd.readStates) {
+      const w = this.reads.get(rs.context);
+      if (w) w.index = rs.index;
+    }
+    this.core.advance(rd);
+    this.resolveReads();
+    if (rd.softState && rd.softState.leader !== this.leader) {
+      this.leader = rd.softState.leader;
+      this.log.info({ leader: this.leader, term: this.core.term }, 'leader changed');
+      for (const cb of this.leaderListeners) cb(this.leader, this.leader === this.id);
+      if (this.leader !== this.id) this.failReadsOnLostLeadership();
+    }
+    await this.maybeSnapshot();
+  }
+
+  private restoreSnapshot(s: Snapshot): void {
+    const d = decodeNodeSnapshot(s.data);
+    Object.assign(this.addresses, d.addresses);
+    for (const [id, addr] of Object.entries(d.addresses)) this.transport.setPeer(id, addr);
+    this.opts.fsm.restore(d.fsm);
+    this.snapshotIndex = Math.max(this.snapshotIndex, s.meta.index);
+  }
+
+  private applyEntry(e: Entry): void {
+    if (e.type === EntryType.ConfChange) {
+      const cc = decodeConfChange(e.data);
+      if (cc.type === 'add' && cc.context) {
+        this.addresses[cc.nodeId] = cc.context;
+        this.transport.setPeer(cc.nodeId, cc.context);
+      } else if (cc.type === 'remove' && cc.nodeId !== this.id) {
+        delete this.addresses[cc.nodeId];
+        this.transport.removePeer(cc.nodeId);
+      }
+      this.log.info({ change: cc.type, member: cc.nodeId, voters: cc.voters }, 'membership changed');
+    } else if (e.data.byteLength > 0) {
+      this.opts.fsm.apply(e);
+      for (const cb of this.applyListeners) cb(e);
+    }
+    const w = this.proposals.get(e.index);
+    if (w) {
+      this.proposals.delete(e.index);
+      clearTimeout(w.timer);
+      if (w.term === e.term) w.resolve({ index: e.index });
+      else w.reject(new ProposalDroppedError(e.index, `overwritten by an entry of term ${e.term}`));
+    }
+  }
+
+  private resolveReads(): void {
+    const applied = this.core.log.applied;
+    for (const [ctx, w] of this.reads) {
+      if (w.index === undefined || w.index > applied) continue;
+      this.reads.delete(ctx);
+      clearTimeout(w.timer);
+      w.resolve();
+    }
+  }
+
+  private failReadsOnLostLeadership(): void {
+    for (const [ctx, w] of this.reads) {
+      if (w.index !== undefined) continue; // confirmed already; only waiting to apply
+      this.reads.delete(ctx);
+      clearTimeout(w.timer);
+      w.reject(new NotLeaderError(this.id, this.leader));
+    }
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    const applied = this.core.log.applied;
+    const every = this.opts.snapshotEntries ?? 10_000;
+    if (applied - this.snapshotIndex < every || this.core.confIndex > applied) return;
+    const data = encodeNodeSnapshot({ addresses: this.addresses, fsm: this.opts.fsm.takeSnapshot() });
+    const snap = this.mem.createSnapshot(applied, this.core.confState(), data);
+    await this.snaps.save(snap);
+    await this.wal.save(undefined, [], snap.meta);
+    this.snapshotIndex = applied;
+    const compactTo = applied - (this.opts.catchUpEntries ?? 1000);
+    if (compactTo > this.mem.firstIndex()) {
+      this.mem.compact(compactTo);
+      await this.wal.releaseTo(compactTo);
+    }
+    await this.snaps.pruneBefore(applied);
+    this.log.info({ index: applied, compactedTo: compactTo }, 'snapshot taken');
+  }
+
+  private failWaiters(err: Error): void {
+    for (const w of this.proposals.values()) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+    this.proposals.clear();
+    for (const w of this.reads.values()) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+    this.reads.clear();
+  }
+}
