@@ -2,7 +2,7 @@
 # The multi-host test bed on one machine: N "hosts", each a network namespace with its own
 # dockerd, joined by a bridge that lives in a namespace of its own. See docs/design/test-bed.md.
 #
-#   bed.sh up N [--name PREFIX] [--images auto|host|build|none] [--owner PID]
+#   bed.sh up N [--name PREFIX] [--images auto|host|build|none] [--owner PID] [--fresh]
 #   bed.sh down [--name PREFIX] [--keep-logs]
 #   bed.sh cut HOST | heal HOST          link of HOST's veth (core end) down / up
 #   bed.sh kill HOST [--all]             SIGKILL HOST's dockerd (--all: every process of HOST)
@@ -290,12 +290,13 @@ set_owner() { # PREFIX OWNER-PID: refuse if the bed belongs to another live proc
 }
 
 cmd_up() {
-  local n="" images=auto owner=0 t0 i h others hosts=() starting=()
+  local n="" images=auto owner=0 fresh=0 t0 i h others hosts=() starting=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --name) prefix="${2:?--name needs a value}"; shift 2 ;;
       --images) images="${2:?--images needs a value}"; shift 2 ;;
       --owner) owner="${2:?--owner needs a pid}"; shift 2 ;;
+      --fresh) fresh=1; shift ;;
       -*) die "up: unknown option $1" ;;
       *) [ -z "$n" ] || die "up: one N only"; n="$1"; shift ;;
     esac
@@ -308,6 +309,11 @@ cmd_up() {
   lock
   t0=$(now_ms)
   set_owner "$prefix" "$owner"
+  if [ "$fresh" = 1 ] && [ -n "$(hosts_of "$prefix")" ]; then
+    log "--fresh: tearing down what is left of $prefix*"
+    do_down "$prefix" 0
+    set_owner "$prefix" "$owner"
+  fi
   others="$(core_hosts | grep -vE "^${prefix}[0-9]+\$" || true)"
   [ -z "$others" ] || die "the core bridge has hosts of another bed: $(echo "$others" | tr '\n' ' ')(run: bed.sh down --name PREFIX)"
 
