@@ -53,13 +53,7 @@ export interface SchedulerOptions {
  * tracking tasks one by one (nothing is kept for a next call).
  */
 export function schedule(input: ScheduleInput, pending: readonly Task[], options?: SchedulerOptions): ScheduleResult {
-  const s = new Scheduler(options);
-  for (const svc of input.services ?? []) s.setService(svc);
-  for (const n of input.nodes) s.setNode(n);
-  const skip = new Set<string>();
-  for (const t of pending) skip.add(t.ID);
-  s.countSnapshotTasks(input.tasks, skip);
-  return s.schedule(pending);
+  return Scheduler.once(input, pending, options);
 }
 
 interface Placed {
@@ -80,10 +74,27 @@ export class Scheduler {
   private readonly placed = new Map<string, Placed>();
   private readonly portsByService = new Map<string, readonly string[]>();
   private readonly pipeline: Pipeline;
+  /** false for a throwaway Scheduler (`once`): tasks are counted on nodes but not tracked by ID. */
+  private tracking = true;
 
   constructor(options: SchedulerOptions = {}) {
     const portsOf = (task: Task): readonly string[] => this.portsByService.get(task.ServiceID) ?? [];
     this.pipeline = new Pipeline((options.filters ?? defaultFilters)(portsOf));
+  }
+
+  /** The one-shot `schedule()`: loads the snapshot without tracking tasks, places, and is dropped. */
+  static once(input: ScheduleInput, pending: readonly Task[], options?: SchedulerOptions): ScheduleResult {
+    const s = new Scheduler(options);
+    s.tracking = false;
+    for (const svc of input.services ?? []) s.setService(svc);
+    for (const n of input.nodes) s.setNode(n);
+    const skip = new Set<string>();
+    for (const t of pending) skip.add(t.ID);
+    for (const t of input.tasks) {
+      if (t.NodeID === undefined || t.NodeID === '' || skip.has(t.ID) || !isActiveTask(t)) continue;
+      s.infos.get(t.NodeID)?.addTask(s.loadOf(t));
+    }
+    return s.schedule(pending);
   }
 
   static fromSnapshot(input: ScheduleInput, options?: SchedulerOptions): Scheduler {
@@ -143,18 +154,6 @@ export class Scheduler {
     }
   }
 
-  /**
-   * Counts active assigned tasks on their nodes without tracking them (they cannot be
-   * updated or removed later): the fast load for a Scheduler used once. Tasks in `skip`
-   * (the pending ones) are left out.
-   */
-  countSnapshotTasks(tasks: readonly Task[], skip: ReadonlySet<string> = new Set()): void {
-    for (const t of tasks) {
-      if (t.NodeID === undefined || t.NodeID === '' || skip.has(t.ID) || !isActiveTask(t)) continue;
-      this.infos.get(t.NodeID)?.addTask(taskLoad(t, this.portsByService.get(t.ServiceID)));
-    }
-  }
-
   removeTask(id: string): void {
     const prev = this.placed.get(id);
     if (prev !== undefined) this.forget(id, prev);
@@ -200,7 +199,7 @@ export class Scheduler {
 
   private commit(task: Task, node: NodeInfo, load: TaskLoad, result: ScheduleResult): void {
     node.addTask(load);
-    this.placed.set(task.ID, { nodeId: node.id, load });
+    if (this.tracking) this.placed.set(task.ID, { nodeId: node.id, load });
     result.assignments.push({ taskId: task.ID, nodeId: node.id });
   }
 
@@ -261,7 +260,7 @@ export class Scheduler {
       const picked = tree.place(fits, add);
       if (picked !== undefined) {
         const nodeId = picked.info.id;
-        this.placed.set(task.ID, { nodeId, load });
+        if (this.tracking) this.placed.set(task.ID, { nodeId, load });
         result.assignments.push({ taskId: task.ID, nodeId });
         continue;
       }
