@@ -2,6 +2,14 @@
 
 import { run } from './program.js';
 
+// `tsswarm service ls | head -1`: a closed pipe ends the output quietly, as in other CLIs.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const code = await run(process.argv.slice(2));
 process.exitCode = code;
 // A finished command must not be kept alive by a handle something left open (a stopped

@@ -64,6 +64,14 @@ export function buildProgram(ctx: Ctx): Command {
     .option('-H, --host <HOST>', 'manager API address, tcp://HOST:PORT (env TSSWARM_HOST; default tcp://127.0.0.1:2375)')
     .enablePositionalOptions()
     .exitOverride()
+    .configureHelp({
+      // Repeatable flags start as [] and --no-x flags as true: neither default is worth showing.
+      optionDescription: (opt) => {
+        const d = opt.defaultValue as unknown;
+        const hidden = d === undefined || opt.negate || (Array.isArray(d) && d.length === 0);
+        return hidden ? opt.description : `${opt.description} (default: ${opt.defaultValueDescription ?? JSON.stringify(d)})`;
+      },
+    })
     .configureOutput({
       writeOut: (s) => ctx.io.stdout(s),
       writeErr: (s) => ctx.io.stderr(s),

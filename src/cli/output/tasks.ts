@@ -1,7 +1,7 @@
 // The task table shared by `service ps` and `node ps`.
 
 import type { Node, Service, Task } from '../../store/objects.js';
-import { type Column, renderList } from './format.js';
+import type { Column } from './format.js';
 import { ago, capitalize } from './time.js';
 
 export interface TaskRow {
@@ -83,13 +83,4 @@ export function taskRows(
       Ports: '',
     };
   });
-}
-
-export function renderTasks(
-  rows: readonly TaskRow[],
-  opts: { format?: string; quiet?: boolean; noTrunc?: boolean },
-  fullIds?: readonly string[],
-): string {
-  if (opts.quiet && fullIds) return fullIds.map((id) => id + '\n').join('');
-  return renderList(rows, TASK_COLUMNS, opts);
 }

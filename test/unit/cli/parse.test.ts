@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { UsageError } from '../../../src/cli/errors.js';
 import { formatPort, parsePublish } from '../../../src/cli/parse/publish.js';
 import { parseBytes, parseCpus, parseDuration, parseNonNegativeInt, parseScaleArg } from '../../../src/cli/parse/values.js';
+import { generatedName } from '../../../src/cli/commands/service/spec.js';
 import { humanDuration } from '../../../src/cli/output/time.js';
 import { renderTable } from '../../../src/cli/output/table.js';
 
@@ -43,6 +44,12 @@ void describe('flag value parsers', () => {
       assert.throws(() => parsePublish('-p', bad), UsageError, bad);
     }
     assert.equal(formatPort(parsePublish('-p', '8080:80')), '*:8080->80/tcp');
+  });
+
+  void it('generated service names come from the image', () => {
+    assert.match(generatedName('registry:5000/team/My_App:1.2@sha256:abc'), /^my_app-[a-z0-9]{5}$/);
+    assert.match(generatedName('nginx'), /^nginx-[a-z0-9]{5}$/);
+    assert.match(generatedName('___'), /^service-[a-z0-9]{5}$/);
   });
 
   void it('human durations and tables', () => {

@@ -77,7 +77,7 @@ void describe('service create (against a fake Engine API)', () => {
     assert.equal(r.code, 0, r.stderr);
     const spec = created();
     assert.deepEqual(spec.TaskTemplate.ContainerSpec.Args, ['sh', '-c', 'echo --replicas -1', '--name', 'x']);
-    assert.equal(spec.Name, undefined, 'no --name: the manager picks one');
+    assert.match(spec.Name, /^busybox-[a-z0-9]{5}$/, 'no --name: the CLI picks one from the image');
     assert.deepEqual(spec.Mode, { Replicated: { Replicas: 1 } });
   });
 
@@ -105,6 +105,7 @@ void describe('service create (against a fake Engine API)', () => {
     [['-e', '=x', 'nginx'], /for "--env" flag: expected KEY=VALUE/],
     [[], /^tsswarm: "service create" requires at least 1 argument.\nSee 'tsswarm service create --help'.\n$/],
     [['--bogus', 'nginx'], /^tsswarm: unknown option '--bogus'/],
+    [['--name', '-web', 'nginx'], /invalid argument "-web" for "--name" flag/],
   ];
   for (const [args, message] of refused) {
     void it(`refuses ${JSON.stringify(args)} with exit 2 and sends nothing`, async () => {

@@ -9,7 +9,8 @@ import { collect, getService, listTasks, nodeMap, parseFilters } from '../util.j
 
 interface Flags {
   quiet?: boolean;
-  noTrunc?: boolean;
+  /** false with --no-trunc */
+  trunc?: boolean;
   format?: string;
   filter: string[];
 }
@@ -17,13 +18,13 @@ interface Flags {
 export function register(service: Command, ctx: Ctx): void {
   service
     .command('ps')
-    .description("List the tasks of one or more services")
+    .description('List the tasks of one or more services')
     .argument('<service...>', 'service name or ID')
     .option('-q, --quiet', 'only display task IDs')
     .option('--no-trunc', 'do not truncate output')
     .option('--format <format>', 'table, json, or a template such as {{.Name}}')
     .option('-f, --filter <key=value>', 'filter, e.g. desired-state=running (repeatable)', collect, [])
-    .action(async (refs: string[], flags: Flags & { trunc?: boolean }) => {
+    .action(async (refs: string[], flags: Flags) => {
       const noTrunc = flags.trunc === false;
       const f = parseFilters(flags.filter);
       const services = new Map<string, Service>();

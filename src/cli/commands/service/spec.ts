@@ -50,6 +50,25 @@ export interface CreateFlags {
   entrypoint?: string;
 }
 
+/** Longest service name the manager accepts. */
+const NAME_MAX = 63;
+
+/**
+ * A name for a service created without --name: the image's last path component and a
+ * random suffix (`nginx-k3x9q`). The Docker daemon generates one server-side; tsswarm's
+ * API requires Spec.Name, so the CLI picks it.
+ */
+export function generatedName(image: string): string {
+  const base = (image.split('/').pop() ?? 'service')
+    .replace(/[@:].*$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]/g, '-')
+    .replace(/^[^a-z0-9]+/, '')
+    .slice(0, NAME_MAX - 6);
+  const suffix = Array.from({ length: 5 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(Math.random() * 36)]).join('');
+  return `${base || 'service'}-${suffix}`;
+}
+
 export const MODES = ['replicated', 'global', 'replicated-job', 'global-job'] as const;
 
 function buildMode(mode: string | undefined, replicasFlag: string | undefined): ServiceMode {
@@ -90,8 +109,10 @@ export function buildUpdateConfig(f: {
 
 export function buildServiceSpec(f: CreateFlags, image: string, args: readonly string[]): ServiceSpec {
   if (image.trim() === '') throw new UsageError('IMAGE must not be empty');
-  if (f.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(f.name)) {
-    throw new UsageError(`invalid argument "${f.name}" for "--name" flag: use letters, digits, '_', '.' and '-', starting with a letter or digit`);
+  if (f.name !== undefined && (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(f.name) || f.name.length > NAME_MAX)) {
+    throw new UsageError(
+      `invalid argument "${f.name}" for "--name" flag: use at most ${NAME_MAX} letters, digits, '_', '.' and '-', starting with a letter or digit`,
+    );
   }
   const task: TaskSpec = { ContainerSpec: { Image: image } };
   const cs = task.ContainerSpec;
@@ -144,8 +165,7 @@ export function buildServiceSpec(f: CreateFlags, image: string, args: readonly s
     });
   }
 
-  const spec: ServiceSpec = { Name: f.name ?? '', TaskTemplate: task, Mode: buildMode(f.mode, f.replicas) };
-  if (f.name === undefined) delete (spec as Partial<ServiceSpec>).Name; // the manager picks a name
+  const spec: ServiceSpec = { Name: f.name ?? generatedName(image), TaskTemplate: task, Mode: buildMode(f.mode, f.replicas) };
   if (f.label.length > 0) spec.Labels = parseLabels('--label', f.label);
   const update = buildUpdateConfig(f);
   if (update) spec.UpdateConfig = update;
