@@ -12,10 +12,8 @@ import {
   listSandboxes,
   mapLimit,
   procNetnsReader,
-  readContainer,
-  readSandbox,
+  readState,
   type NetnsReader,
-  type ObservedContainer,
   type ObservedSandbox,
 } from './observe.js';
 import { planSync, type NetworkPlan } from './plan.js';
@@ -63,7 +61,7 @@ export class OverlayDriver {
   /** What is programmed now, read from the kernel and sorted. */
   programmed(): Promise<ProgrammedState> {
     return this.serial(async () => {
-      const { sandboxes, containers } = await this.observe(this.run, []);
+      const { sandboxes, containers } = await readState(this.run, this.prefix, [], this.readNetns);
       return toProgrammed(sandboxes, containers);
     });
   }
@@ -71,10 +69,12 @@ export class OverlayDriver {
   /** Removes every sandbox with this driver's prefix (and so every endpoint it made). */
   teardown(): Promise<void> {
     return this.serial(async () => {
+      // Read what can be read (to delete veths before the netns); list by name regardless.
+      const read = await readState(this.run, this.prefix, [], this.readNetns).catch(() => undefined);
+      const byName = new Map<string, ObservedSandbox>(read?.sandboxes.map((sb) => [sb.name, sb]) ?? []);
       const names = await listSandboxes(this.run, this.prefix);
       await mapLimit(names, PARALLEL, async ({ name, vni }) => {
-        const sb = await readSandbox(this.run, name, vni).catch(() => undefined);
-        const links = sb?.veths.map((v) => v.link.name) ?? [];
+        const links = byName.get(name)?.veths.map((v) => v.link.name) ?? [];
         await removeSandbox(this.ctx(this.run), { sandbox: name, vni, links, hasVxlan: true, reason: 'unwanted' });
       });
       this.log.info({ sandboxes: names.length }, 'overlay: torn down');
@@ -91,15 +91,6 @@ export class OverlayDriver {
     return { run, log: this.log, underlayAddr: this.opts.underlayAddr, hostNetns: this.opts.hostNetns };
   }
 
-  private async observe(run: CommandRunner, extraPids: readonly number[]): Promise<{ sandboxes: ObservedSandbox[]; containers: Map<number, ObservedContainer> }> {
-    const list = await listSandboxes(run, this.prefix);
-    const sandboxes = await mapLimit(list, PARALLEL, (s) => readSandbox(run, s.name, s.vni));
-    const pids = new Set(extraPids);
-    for (const sb of sandboxes) for (const v of sb.veths) if (v.alias !== undefined) pids.add(v.alias.pid);
-    const read = await mapLimit([...pids], PARALLEL, (pid) => readContainer(run, pid, this.readNetns));
-    return { sandboxes, containers: new Map(read.map((c) => [c.pid, c])) };
-  }
-
   private async doSync(state: OverlayDesiredState): Promise<SyncReport> {
     const started = performance.now();
     const run = new CountingRunner(this.run);
@@ -108,7 +99,7 @@ export class OverlayDriver {
     for (const w of desired.warnings) this.log.warn(w);
 
     const pids = desired.networks.flatMap((n) => n.local.map((l) => l.pid));
-    const { sandboxes, containers } = await this.observe(run, pids);
+    const { sandboxes, containers } = await readState(run, this.prefix, pids, this.readNetns);
     const plan = planSync({ desired, sandboxes, containers, underlayAddr: this.opts.underlayAddr });
     const errors: OverlayNetworkError[] = plan.problems.map(
       (p) => new OverlayNetworkError('ENDPOINT_FAILED', p.net.net.id, p.net.net.vni, p.message, p.taskId),
