@@ -9,6 +9,7 @@
 //     POST /services/{id}/update, GET /services/{id}/logs → 501     routes/services.ts
 //   GET /tasks, GET /tasks/{id}, GET /tasks/{id}/logs → 501         routes/tasks.ts
 //   GET /networks, POST /networks/create, GET|DELETE /networks/{id} routes/networks.ts
+//   GET /secrets, /configs → [] ; POST …/create → 501              routes/secrets.ts
 //   GET /distribution/{image}/json → 501 (the CLI then only warns)  routes/system.ts
 // Errors are {"message"} with the statuses of errors.ts (ERROR_STATUS).
 export { buildApiServer, startApiServer, type ApiServerOptions } from './server.js';

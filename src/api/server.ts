@@ -9,6 +9,7 @@ import { ApiError, invalid, toApiError } from './errors.js';
 import type { ManagerInfo } from './manager-info.js';
 import { registerNetworkRoutes } from './routes/networks.js';
 import { registerNodeRoutes } from './routes/nodes.js';
+import { registerSecretRoutes } from './routes/secrets.js';
 import { registerServiceRoutes } from './routes/services.js';
 import { registerSwarmRoutes } from './routes/swarm.js';
 import { registerSystemRoutes } from './routes/system.js';
@@ -88,6 +89,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   registerServiceRoutes(app, ctx);
   registerTaskRoutes(app, ctx);
   registerNetworkRoutes(app, ctx);
+  registerSecretRoutes(app);
   return app;
 }
 

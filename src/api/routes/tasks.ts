@@ -1,5 +1,6 @@
 // Task routes: list with filters, inspect. Tasks are created and advanced by the control
-// loops; the API only reads them.
+// loops; the API only reads them. As in swarmkit, the `label` filter sees the service's
+// labels too (that is how `docker stack ps` finds a stack's tasks).
 import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import type { Service, Task, TaskState } from '../../store/objects.js';
@@ -58,7 +59,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void 
           matches(f, 'name', (v) => name === v || `${name}.${t.ID}`.startsWith(v)) &&
           matches(f, 'node', (v) => t.NodeID === v) &&
           matches(f, 'desired-state', (v) => t.DesiredState === v) &&
-          allLabelsMatch(f, 'label', t.Labels) &&
+          allLabelsMatch(f, 'label', { ...service?.Spec.Labels, ...t.Labels }) &&
           (!wantUpToDate || upToDate(t, service))
         );
       })

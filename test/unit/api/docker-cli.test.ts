@@ -4,7 +4,7 @@
 // TSSWARM_TEST_LOG=debug prints every request the CLI sent.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -188,6 +188,38 @@ void describe('api: stock docker CLI against the API server', { skip: existsSync
     assert.match(busy.stderr, /in use by service api/);
     await ok('service', 'rm', 'api');
     assert.equal((await ok('network', 'rm', 'appnet')).trim(), 'appnet');
+  });
+
+  void it('stack deploy, services, ps and rm with a compose file', async () => {
+    const compose = path.join(configDir, 'stack.yml');
+    writeFileSync(
+      compose,
+      [
+        'version: "3.8"',
+        'services:',
+        '  front:',
+        '    image: tsswarm/web',
+        '    ports: ["8081:80"]',
+        '    deploy: { replicas: 2 }',
+        '  back:',
+        '    image: tsswarm/worker',
+        '    networks: [inner]',
+        'networks:',
+        '  inner: { driver: overlay }',
+        '',
+      ].join('\n'),
+    );
+    const deploy = await ok('stack', 'deploy', '-c', compose, 'demo');
+    assert.match(deploy, /Creating service demo_front/);
+    assert.match(deploy, /Creating network demo_inner/);
+    await maker.settled();
+    assert.match(lineOf(await ok('stack', 'services', 'demo'), 'demo_front'), /replicated\s+2\/2\s+tsswarm\/web:latest\s+\*:8081->80\/tcp/);
+    const ps = await ok('stack', 'ps', 'demo');
+    assert.equal(ps.split('\n').filter((l) => /demo_(front|back)\.\d/.test(l)).length, 3, ps);
+    const rm = await ok('stack', 'rm', 'demo');
+    assert.match(rm, /Removing service demo_front/);
+    assert.match(rm, /Removing network demo_inner/);
+    assert.equal(store.all('services').length, 0);
   });
 
   void it('info shows the Swarm section', async () => {

@@ -84,4 +84,14 @@ void describe('api: system and swarm routes', () => {
     assertError(await app.inject({ method: 'POST', url: '/swarm/join', payload: {} }), 503, /already part of a swarm.*tsswarm join/);
     assertError(await app.inject({ method: 'POST', url: '/v1.45/swarm/leave?force=1' }), 503, /Leaving the swarm/);
   });
+
+  void it('secrets and configs: empty lists, 404 on inspect, 501 on create', async () => {
+    for (const kind of ['secret', 'config']) {
+      const list = await app.inject({ method: 'GET', url: `/v1.45/${kind}s?filters=${encodeURIComponent('{"label":{"a":true}}')}` });
+      assert.equal(list.statusCode, 200);
+      assert.deepEqual(list.json(), []);
+      assertError(await app.inject({ method: 'GET', url: `/${kind}s/x` }), 404, new RegExp(`^${kind} x not found$`));
+      assertError(await app.inject({ method: 'POST', url: `/${kind}s/create`, payload: {} }), 501, new RegExp(`does not support ${kind}s`));
+    }
+  });
 });

@@ -39,6 +39,10 @@ void describe('api: tasks', () => {
     assert.deepEqual(await ids({ id: ['task-web'] }), ['task-web-1', 'task-web-2']);
     assert.deepEqual(await ids({ name: ['web.2'] }), ['task-web-2']);
     assert.deepEqual(await ids({ label: ['role=primary'] }), ['task-db-1']);
+    // The label filter also sees the service's labels (how `docker stack ps` finds tasks).
+    const v = store.get('services', db)?.Version.Index ?? 0;
+    await app.inject({ method: 'POST', url: `/services/db/update?version=${v}`, payload: serviceSpec('db', { Labels: { stack: 's1' } }) });
+    assert.deepEqual(await ids({ label: ['stack=s1'] }), ['task-db-1']);
     assert.deepEqual(await ids({ service: ['web'], 'desired-state': ['running'] }), ['task-web-1']);
   });
 
