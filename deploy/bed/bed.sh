@@ -175,7 +175,9 @@ start_engine() {
   mkdir -p "$r/exec" "$d" "$LOG_DIR"
   # Own config file (never /etc/docker/daemon.json) and own key, so each engine has its own ID.
   printf '{ "deprecated-key-path": "%s/key.json" }\n' "$d" >"$r/daemon.json"
-  rm -f "$(pidfile_of "$h")" "$(sock_of "$h")"
+  # Callers have killed everything of HOST first, so these are stale. dockerd trusts a stale
+  # containerd.pid if that pid is alive: after pid reuse it would wait on a stranger.
+  rm -f "$(pidfile_of "$h")" "$(sock_of "$h")" "$r/exec/containerd/containerd.pid"
   local trees t
   trees="$(cg_join_trees | tr '\n' ' ')"
   for t in $trees; do mkdir -p "$t/$CG_ROOT/$h/engine"; done
