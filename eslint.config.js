@@ -19,4 +19,9 @@ export default tseslint.config(
     files: ['src/cli/**', 'test/**', 'bench/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // node:test's top-level test()/describe() promises are awaited by the runner itself.
+    files: ['test/**'],
+    rules: { '@typescript-eslint/no-floating-promises': 'off' },
+  },
 );

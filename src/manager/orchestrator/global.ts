@@ -7,7 +7,7 @@ import { emptyActions, isLive, newTask, specKey, type Actions, type ReconcileCon
 
 /** Nodes a global service wants a task on: up, not drained, matching its constraints. */
 export function eligibleNodes(service: Service, nodes: Iterable<Node>): Node[] {
-  let constraints: Constraint[] = [];
+  let constraints: Constraint[];
   try {
     constraints = parseConstraints(service.Spec.TaskTemplate.Placement?.Constraints ?? []);
   } catch {
