@@ -84,6 +84,29 @@ export class Pipeline {
     return this.dynamicOn.length > 0;
   }
 
+  /**
+   * What the enabled static filters' answers depend on (see Filter.signature), or
+   * undefined if one of them cannot say.
+   */
+  staticSignature(): string | undefined {
+    let sig = '';
+    for (const i of this.staticOn) {
+      const f = this.filters[i]!;
+      if (f.signature === undefined) return undefined;
+      sig += `${f.name}\u0000${f.signature()}\u0001`;
+    }
+    return sig;
+  }
+
+  /** A copy of the failure counts so far, to `restoreCounts` for a task with the same static signature. */
+  saveCounts(): number[] {
+    return [...this.failures];
+  }
+
+  restoreCounts(counts: readonly number[]): void {
+    counts.forEach((n, i) => (this.failures[i] = n));
+  }
+
   /** Failure counts per filter name, filters that rejected nothing left out. */
   failureCounts(): Array<{ filter: string; nodes: number }> {
     const out: Array<{ filter: string; nodes: number }> = [];

@@ -56,6 +56,12 @@ export function schedule(input: ScheduleInput, pending: readonly Task[], options
   return Scheduler.once(input, pending, options);
 }
 
+/** One group's static filter results (1 = passed, by index in nodeList) and failure counts. */
+interface StaticPass {
+  pass: Uint8Array;
+  counts: number[];
+}
+
 interface Placed {
   nodeId: string;
   load: TaskLoad;
@@ -184,7 +190,8 @@ export class Scheduler {
       if (g === undefined) groups.set(key, [t]);
       else g.push(t);
     }
-    for (const g of groups.values()) this.scheduleGroup(g, result);
+    const staticPasses = new Map<string, StaticPass>();
+    for (const g of groups.values()) this.scheduleGroup(g, result, staticPasses);
     return result;
   }
 
@@ -220,7 +227,7 @@ export class Scheduler {
     }
   }
 
-  private scheduleGroup(group: readonly Task[], result: ScheduleResult): void {
+  private scheduleGroup(group: readonly Task[], result: ScheduleResult, staticPasses: Map<string, StaticPass>): void {
     const first = group[0];
     if (first === undefined) return;
     const pipeline = this.pipeline;
@@ -241,12 +248,26 @@ export class Scheduler {
     const spreading = prefs.length > 0;
     const candidates: Candidate[] = [];
     const eligible: NodeInfo[] = [];
-    for (const info of this.nodeList()) {
-      const ok = pipeline.processStatic(info);
+    const nodes = this.nodeList();
+    // Static answers cannot change within a call: reuse the pass of an earlier group with
+    // the same static signature (same constraints), failure counts included.
+    const signature = pipeline.staticSignature();
+    const known = signature === undefined ? undefined : staticPasses.get(signature);
+    const pass = known?.pass ?? new Uint8Array(nodes.length);
+    if (known !== undefined) pipeline.restoreCounts(known.counts);
+    for (let i = 0; i < nodes.length; i++) {
+      const info = nodes[i] as NodeInfo;
+      let ok: boolean;
+      if (known !== undefined) ok = pass[i] === 1;
+      else {
+        ok = pipeline.processStatic(info);
+        pass[i] = ok ? 1 : 0;
+      }
       if (ok) eligible.push(info);
       // Only spread preferences need the ineligible nodes (their tasks count per group).
       if (ok || spreading) candidates.push(new Candidate(info, info.serviceTasks(serviceId), ok));
     }
+    if (signature !== undefined && known === undefined) staticPasses.set(signature, { pass, counts: pipeline.saveCounts() });
     const tree = SpreadTree.build(prefs, candidates);
     const load = this.loadOf(first);
     const fits = pipeline.hasDynamic ? (c: Candidate) => pipeline.fitsDynamic(c.info) : () => true;

@@ -10,6 +10,10 @@ export class AvailabilityFilter implements Filter {
     return true;
   }
 
+  signature(): string {
+    return '';
+  }
+
   check(node: NodeInfo): boolean {
     return node.node.Spec.Availability === 'active';
   }

@@ -9,12 +9,14 @@ export class ConstraintsFilter implements Filter {
   readonly dynamic = false;
   private readonly compiled = new Map<string, NodePredicate>();
   private predicate: NodePredicate = () => true;
+  private key = '';
 
   /** Throws ConstraintParseError when the task's constraints do not parse. */
   setTask(task: Task): boolean {
     const exprs = task.Spec.Placement?.Constraints;
     if (exprs === undefined || exprs.length === 0) return false;
     const key = exprs.join('\n');
+    this.key = key;
     let p = this.compiled.get(key);
     if (p === undefined) {
       p = compileConstraints(parseConstraints(exprs));
@@ -26,6 +28,10 @@ export class ConstraintsFilter implements Filter {
 
   check(node: NodeInfo): boolean {
     return this.predicate(node.node);
+  }
+
+  signature(): string {
+    return this.key;
   }
 
   explain(nodesFailed: number): string {

@@ -17,6 +17,12 @@ export interface Filter {
   check(node: NodeInfo): boolean;
   /** Why `nodesFailed` nodes were rejected, in Docker's words where Docker has some. */
   explain(nodesFailed: number): string;
+  /**
+   * Static filters may say, after `setTask`, what their answers depend on: two tasks with
+   * the same signature get the same answer on every node, so the scheduler reuses one
+   * static pass for both within a call. Without it every task group gets its own pass.
+   */
+  signature?(): string;
 }
 
 /** `1 node` / `3 nodes`. */

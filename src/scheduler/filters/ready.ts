@@ -13,6 +13,10 @@ export class ReadyFilter implements Filter {
     return true;
   }
 
+  signature(): string {
+    return '';
+  }
+
   check(node: NodeInfo): boolean {
     return node.node.Status.State === 'ready';
   }
