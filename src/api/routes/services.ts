@@ -47,6 +47,22 @@ function checkNetworks(tx: ReadTx, spec: ServiceSpec): void {
   });
 }
 
+/** Stop grace period workers apply when the spec has none (10 s, in ns), as dockerd. */
+const DEFAULT_STOP_GRACE_NS = 10_000_000_000;
+
+/**
+ * `insertDefaults=true` (`docker service inspect --pretty`): fills in the values tsswarm
+ * applies when a field is absent. Only defaults tsswarm really uses are shown; settings
+ * it does not implement (update FailureAction, Monitor) stay absent.
+ */
+function withDefaults(s: Service): Service {
+  const out = structuredClone(s);
+  const cs = out.Spec.TaskTemplate.ContainerSpec;
+  cs.StopGracePeriod ??= DEFAULT_STOP_GRACE_NS;
+  out.Spec.UpdateConfig = { Parallelism: 1, Order: 'stop-first', ...out.Spec.UpdateConfig };
+  return out;
+}
+
 function checkNameFree(services: Service[], name: string, selfId?: string): void {
   const taken = services.find((s) => s.Spec.Name === name && s.ID !== selfId);
   if (taken) throw conflict(`service with name ${name} already exists`);
@@ -84,7 +100,10 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     return reply.code(201).send({ ID: created.ID, Warnings: [] });
   });
 
-  app.get<IdParams>('/services/:id', async (req) => resolveService(ctx.store, req.params.id));
+  app.get<IdParams>('/services/:id', async (req) => {
+    const service = resolveService(ctx.store, req.params.id);
+    return queryBool(req.query, 'insertDefaults') ? withDefaults(service) : service;
+  });
 
   app.post<IdParams>('/services/:id/update', async (req) => {
     requireLeader(ctx);

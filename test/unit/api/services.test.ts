@@ -163,6 +163,10 @@ void describe('api: services', () => {
         assert.equal((res.json() as Service).ID, id);
       }
       assertError(await get('/services/foo'), 404, /^service foo not found$/);
+      const withDefaults = (await get('/services/web?insertDefaults=true')).json() as Service;
+      assert.equal(withDefaults.Spec.TaskTemplate.ContainerSpec.StopGracePeriod, 10_000_000_000);
+      assert.deepEqual(withDefaults.Spec.UpdateConfig, { Parallelism: 1, Order: 'stop-first' });
+      assert.equal((store.get('services', id) as Service).Spec.UpdateConfig, undefined);
     });
   });
 
