@@ -284,7 +284,7 @@ set_owner() { # PREFIX OWNER-PID: refuse if the bed belongs to another live proc
     fi
     if [ "${cur_p:-$p}" != "$p" ]; then
       log "taking over from a stale bed of prefix $cur_p (owner gone): tearing it down"
-      do_down "$cur_p" 0
+      do_down "$cur_p" 0 || die "could not tear down the stale bed $cur_p*"
     fi
   fi
   mkdir -p "$RUN_DIR"
@@ -313,7 +313,7 @@ cmd_up() {
   set_owner "$prefix" "$owner"
   if [ "$fresh" = 1 ] && [ -n "$(hosts_of "$prefix")" ]; then
     log "--fresh: tearing down what is left of $prefix*"
-    do_down "$prefix" 0
+    do_down "$prefix" 0 || die "--fresh: could not tear down $prefix*"
     set_owner "$prefix" "$owner"
   fi
   others="$(core_hosts | grep -vE "^${prefix}[0-9]+\$" || true)"
@@ -333,8 +333,8 @@ cmd_up() {
         # alive but not answering yet (another up is starting it); wait_engines decides
         :
       else
-        clean_host_procs "$h" 5
-        unmount_under "$(data_of "$h")" "$(run_of "$h")"
+        clean_host_procs "$h" 10 || die "cannot restart $h: its old processes do not die"
+        unmount_under "$(data_of "$h")" "$(run_of "$h")" || die "cannot restart $h: mounts remain under $(data_of "$h")"
         start_engine "$h" "$i"
         starting+=("$h")
       fi
@@ -353,8 +353,9 @@ cmd_up() {
 # Kill everything in /tsbed/HOST (engine, shims, containers, exec'd commands), by pid.
 # Bounded: gives up after $2 seconds.
 clean_host_procs() {
-  local h="$1" secs="${2:-10}" t f pid deadline
-  deadline=$(($(now_ms) + secs * 1000))
+  local h="$1" secs="${2:-10}" t f pid deadline start killed_all
+  start=$(now_ms)
+  deadline=$((start + secs * 1000))
   # a frozen (paused) container cannot die until thawed
   for t in $(cg_trees); do
     [ -d "$t/$CG_ROOT/$h" ] || continue
@@ -364,10 +365,15 @@ clean_host_procs() {
     local pids
     pids="$(cg_pids "$h")"
     [ -z "$pids" ] && return 0
+    killed_all=0
     for t in $(cg_trees); do
-      [ -f "$t/$CG_ROOT/$h/cgroup.kill" ] && echo 1 >"$t/$CG_ROOT/$h/cgroup.kill" 2>/dev/null || true
+      if [ -f "$t/$CG_ROOT/$h/cgroup.kill" ] && echo 1 >"$t/$CG_ROOT/$h/cgroup.kill" 2>/dev/null; then killed_all=1; fi
     done
-    for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+    # One by one only without cgroup.kill (or if it has not worked for a second): a pid read
+    # from cgroup.procs is ours, but may exit and be reused before the kill.
+    if [ "$killed_all" = 0 ] || [ $(($(now_ms) - start)) -gt 1000 ]; then
+      for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+    fi
     if [ "$(now_ms)" -gt "$deadline" ]; then
       log "warning: processes of $h still alive after ${secs}s: $(echo "$pids" | tr '\n' ' ')"
       return 1
