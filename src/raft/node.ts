@@ -13,7 +13,7 @@ import { Raft } from './raft.js';
 import { SnapshotStore } from './storage/snapshot.js';
 import { Wal } from './storage/wal.js';
 import { GrpcTransport, type RaftTransport } from './transport-grpc.js';
-import { type Entry, EntryType, type NodeId, type Ready, type Snapshot, decodeConfChange } from './types.js';
+import { type Entry, EntryType, type HardState, type NodeId, type Ready, type Snapshot, decodeConfChange } from './types.js';
 
 export interface StateMachine {
   /** Applies a committed normal entry; called in log order, exactly once per process lifetime. */
@@ -81,6 +81,8 @@ export class RaftNode {
   private readSeq = 0;
   private snapshotIndex: number;
   private leader: NodeId = '';
+  private savedHardState: HardState;
+  private unsavedHardState: HardState | undefined;
 
   private constructor(
     private readonly opts: RaftNodeOptions,
@@ -92,6 +94,7 @@ export class RaftNode {
     private readonly log: Logger,
   ) {
     this.addresses = { ...opts.peers };
+    this.savedHardState = mem.getHardState();
     this.snapshotIndex = mem.snapshot().meta.index;
     for (const [id, addr] of Object.entries(this.addresses)) transport.setPeer(id, addr);
     transport.setHandler((m) => {
@@ -277,7 +280,16 @@ export class RaftNode {
 
   private async handleReady(rd: Ready): Promise<void> {
     if (rd.snapshot) await this.snaps.save(rd.snapshot);
-    await this.wal.save(rd.hardState, rd.entries, rd.snapshot?.meta);
+    if (rd.hardState) this.unsavedHardState = rd.hardState;
+    // A commit-index change alone needs no fsync: a lower commit after a crash is re-learned.
+    const hs = this.unsavedHardState;
+    const mustSync = rd.entries.length > 0 || rd.snapshot !== undefined ||
+      (hs !== undefined && (hs.term !== this.savedHardState.term || hs.vote !== this.savedHardState.vote));
+    if (mustSync) {
+      await this.wal.save(hs, rd.entries, rd.snapshot?.meta);
+      if (hs) this.savedHardState = hs;
+      this.unsavedHardState = undefined;
+    }
     if (rd.snapshot && rd.snapshot.meta.index > this.mem.snapshot().meta.index) this.mem.applySnapshot(rd.snapshot);
     this.mem.append(rd.entries);
     if (rd.hardState) this.mem.setHardState(rd.hardState);
