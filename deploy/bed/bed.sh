@@ -4,7 +4,9 @@
 #
 #   bed.sh up N [--name PREFIX] [--images auto|host|build|none] [--owner PID] [--fresh]
 #   bed.sh down [--name PREFIX] [--keep-logs]
-#   bed.sh cut HOST | heal HOST          link of HOST's veth (core end) down / up
+#   bed.sh cut HOST | heal HOST          link of HOST's veth (core end) down / up (heal also
+#                                        drops HOST's pairwise cuts)
+#   bed.sh cut A B | heal A B            pairwise partition: A and B cannot reach each other
 #   bed.sh kill HOST [--all]             SIGKILL HOST's dockerd (--all: every process of HOST)
 #   bed.sh start HOST                    boot HOST's engine again after `kill`
 #   bed.sh exec HOST CMD [ARG...]        run CMD in HOST's netns with DOCKER_HOST set
@@ -477,8 +479,41 @@ cmd_down() {
 # --- faults ---------------------------------------------------------------------------------
 ping_cmd() { if command -v ping >/dev/null 2>&1; then echo ping; else echo busybox ping; fi; }
 need_host() { host_index "$1" >/dev/null; ns_exists "$1" || die "no such bed host: $1"; }
-cmd_cut() { need_host "$1"; ip -n "$CORE_NS" link set "$(veth_of "$1")" down; }
-cmd_heal() { need_host "$1"; ip -n "$CORE_NS" link set "$(veth_of "$1")" up; }
+# Pairwise partitions: bridge-family nft rules in the core netns (table bridge tsbed), one
+# drop rule per direction, tagged with a comment "cut A B" (names sorted) to find them again.
+NFT_CHAIN="bridge tsbed partition"
+core_nft() { ip netns exec "$CORE_NS" nft "$@"; }
+pair_tag() { printf '%s\n' "$1" "$2" | sort | tr '\n' ' ' | sed 's/ $//; s/^/cut /'; }
+pair_handles() { # TAG -> rule handles
+  core_nft -a list chain $NFT_CHAIN 2>/dev/null | awk -v tag="comment \"$1\"" 'index($0, tag) { print $NF }'
+}
+cmd_cut() {
+  local h="$1" peer="${2:-}" tag
+  need_host "$h"
+  if [ -z "$peer" ]; then ip -n "$CORE_NS" link set "$(veth_of "$h")" down; return; fi
+  need_host "$peer"
+  [ "$h" != "$peer" ] || die "cut: a host cannot be cut from itself"
+  tag="$(pair_tag "$h" "$peer")"
+  core_nft add table bridge tsbed
+  core_nft add chain $NFT_CHAIN '{ type filter hook forward priority 0; policy accept; }'
+  [ -z "$(pair_handles "$tag")" ] || return 0
+  core_nft add rule $NFT_CHAIN iifname "$(veth_of "$h")" oifname "$(veth_of "$peer")" drop comment "\"$tag\""
+  core_nft add rule $NFT_CHAIN iifname "$(veth_of "$peer")" oifname "$(veth_of "$h")" drop comment "\"$tag\""
+}
+cmd_heal() {
+  local h="$1" peer="${2:-}" tag handle
+  need_host "$h"
+  if [ -z "$peer" ]; then
+    # whole host: link up, and every pairwise cut that involves it gone
+    ip -n "$CORE_NS" link set "$(veth_of "$h")" up
+    for handle in $(core_nft -a list chain $NFT_CHAIN 2>/dev/null | awk -v a="\"cut $h " -v b=" $h\"" 'index($0, a) || index($0, b) { print $NF }'); do
+      core_nft delete rule $NFT_CHAIN handle "$handle"
+    done
+    return
+  fi
+  tag="$(pair_tag "$h" "$peer")"
+  for handle in $(pair_handles "$tag"); do core_nft delete rule $NFT_CHAIN handle "$handle"; done
+}
 cmd_kill() {
   local h="$1" pid
   need_host "$h"
@@ -546,14 +581,14 @@ main() {
   case "$cmd" in
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
-    cut) [ $# -eq 1 ] || die "usage: cut HOST"; [ "$(id -u)" = 0 ] || die "must run as root"; cmd_cut "$1" ;;
-    heal) [ $# -eq 1 ] || die "usage: heal HOST"; [ "$(id -u)" = 0 ] || die "must run as root"; cmd_heal "$1" ;;
+    cut) [ $# -ge 1 ] && [ $# -le 2 ] || die "usage: cut HOST [PEER]"; [ "$(id -u)" = 0 ] || die "must run as root"; cmd_cut "$@" ;;
+    heal) [ $# -ge 1 ] && [ $# -le 2 ] || die "usage: heal HOST [PEER]"; [ "$(id -u)" = 0 ] || die "must run as root"; cmd_heal "$@" ;;
     kill) [ $# -ge 1 ] || die "usage: kill HOST [--all]"; [ "$(id -u)" = 0 ] || die "must run as root"; cmd_kill "$@" ;;
     start) [ $# -eq 1 ] || die "usage: start HOST"; preflight; cmd_start "$1" ;;
     exec) cmd_exec "$@" ;;
     status) cmd_status "$@" ;;
-    -h | --help | help) sed -n '2,17p' "$SELF" | sed 's/^# \{0,1\}//' ;;
-    *) sed -n '5,11p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    -h | --help | help) sed -n '2,19p' "$SELF" | sed 's/^# \{0,1\}//' ;;
+    *) sed -n '5,13p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 }
 

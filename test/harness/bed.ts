@@ -211,13 +211,17 @@ export class Bed {
     return this.exec(from, 'sh', ['-c', script, 'http-get', String(timeoutSec), url], {}, { timeoutMs: (timeoutSec + 5) * 1000 });
   }
 
-  /** Partitions the host: its link to the underlay bridge goes down. */
-  async cut(ref: HostRef): Promise<void> {
-    await this.script(['cut', this.host(ref).name]);
+  /**
+   * Partitions a host from all others (its link to the underlay bridge goes down), or, with
+   * a peer, only the two from each other (drop rules on the bridge, both directions).
+   */
+  async cut(ref: HostRef, peer?: HostRef): Promise<void> {
+    await this.script(['cut', this.host(ref).name, ...(peer === undefined ? [] : [this.host(peer).name])]);
   }
 
-  async heal(ref: HostRef): Promise<void> {
-    await this.script(['heal', this.host(ref).name]);
+  /** Undoes cut(ref, peer); without a peer: link up and every pairwise cut of the host gone. */
+  async heal(ref: HostRef, peer?: HostRef): Promise<void> {
+    await this.script(['heal', this.host(ref).name, ...(peer === undefined ? [] : [this.host(peer).name])]);
   }
 
   /** SIGKILLs the host's dockerd (containers and shims live on); all: every process of the host. */

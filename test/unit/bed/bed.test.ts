@@ -130,6 +130,15 @@ void describe('multi-host test bed (deploy/bed/bed.sh)', { skip, timeout: 300_00
     assert.equal(r.stdout.trim(), 'hello-from-h2');
   });
 
+  void it('partitions a pair of hosts and heals it', async () => {
+    const b = mustBed();
+    await b.cut(1, 2);
+    assert.equal(await b.ping(1, 2), false, 'host1 reaches host2 across a pairwise cut');
+    assert.equal(await b.ping(2, 1), false, 'host2 reaches host1 across a pairwise cut');
+    await b.heal(2, 1);
+    assert.ok(await b.ping(1, 2), 'host1 cannot reach host2 after heal');
+  });
+
   void it('runs spawned processes inside the host, with DOCKER_HOST set', async () => {
     const b = mustBed();
     const child = b.spawn(1, 'sh', ['-c', 'echo "$DOCKER_HOST"; ip -4 -o addr show eth0; exec busybox sleep 300']);
