@@ -113,7 +113,9 @@ export class NetnsLab {
     this.pids.add(pid);
     // `ip netns exec` enters the netns then execs: wait until the PID is in the new netns.
     const self = await readlink('/proc/self/ns/net');
-    for (let i = 0; i < 200; i++) {
+    // Generous: on a loaded 2-core CI machine a fork+exec can take a while.
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
       const now = await readlink(`/proc/${pid}/ns/net`).catch(() => self);
       if (now !== self) return pid;
       await new Promise((r) => setTimeout(r, 5));
