@@ -26,3 +26,24 @@ void describe('waiting for convergence (against a fake Engine API)', () => {
     assert.equal(out, 'web: 2/3 running\n');
   });
 });
+
+void describe('progress after an update', () => {
+  void it('counts only tasks made from the current TaskTemplate', async () => {
+    const { progress } = await import('../../../src/cli/commands/service/shared.js');
+    const { fixtureServices, fixtureTasks } = await import('./fake-engine-api.js');
+    const svc = fixtureServices()[0]!;
+    const tasks = fixtureTasks();
+    assert.deepEqual(progress(svc, tasks, false), {
+      done: 2, desired: 2, verb: 'running', converged: true, lastError: 'task: non-zero exit (1)',
+    });
+    const updated = structuredClone(svc);
+    updated.Spec.TaskTemplate.ContainerSpec.Env = ['X=1'];
+    assert.equal(progress(updated, tasks, true).done, 0);
+    assert.equal(progress(updated, tasks, true).converged, false);
+    // Same spec with keys in another order still counts as current.
+    const reordered = tasks.map((t) => ({ ...t, Spec: { ContainerSpec: { Env: ['X=1'], Image: t.Spec.ContainerSpec.Image } } }));
+    assert.deepEqual(progress(updated, reordered, true), {
+      done: 2, desired: 2, verb: 'updated', converged: true, lastError: 'task: non-zero exit (1)',
+    });
+  });
+});

@@ -21,15 +21,31 @@ export function modeName(spec: ServiceSpec): string {
 export interface Progress {
   done: number;
   desired: number;
-  verb: 'running' | 'completed';
+  verb: 'running' | 'completed' | 'updated';
   converged: boolean;
   lastError?: string;
 }
 
-/** Counts the tasks that matter for convergence; `minSpecVersion` skips older tasks. */
-export function progress(svc: Service, tasks: readonly Task[], minSpecVersion?: number): Progress {
+/** Key-order-insensitive JSON, to compare a task's Spec with the service's TaskTemplate. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * Counts the tasks that matter for convergence. With `updatedOnly` (after update or
+ * rollback) only tasks made from the service's current TaskTemplate count.
+ */
+export function progress(svc: Service, tasks: readonly Task[], updatedOnly = false): Progress {
   const own = tasks.filter((t) => t.ServiceID === svc.ID);
-  const current = own.filter((t) => minSpecVersion === undefined || t.SpecVersion === undefined || t.SpecVersion >= minSpecVersion);
+  const template = canonical(svc.Spec.TaskTemplate);
+  const current = updatedOnly ? own.filter((t) => canonical(t.Spec) === template) : own;
   const wanted = own.filter((t) => t.DesiredState === 'running');
   const failed = own
     .filter((t) => t.Status?.Err)
@@ -44,19 +60,20 @@ export function progress(svc: Service, tasks: readonly Task[], minSpecVersion?: 
   const running = current.filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running').length;
   const desired = mode.Global ? wanted.length : (mode.Replicated?.Replicas ?? 1);
   const converged = running === desired && wanted.length === desired && (desired > 0 || !mode.Global);
-  return { done: running, desired, verb: 'running', converged, lastError };
+  return { done: running, desired, verb: updatedOnly ? 'updated' : 'running', converged, lastError };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * Polls the service's tasks until it converges, printing `web: 3/5 running` whenever the
- * count changes (nothing with `quiet`). Throws after `timeoutMs`; the service itself stays.
+ * Polls the service's tasks until it converges, printing `web: 3/5 running` (after an
+ * update: `web: 3/5 updated`) whenever the count changes, nothing with `quiet`. Throws
+ * after `timeoutMs`; the service itself stays as it is.
  */
 export async function waitForConvergence(
   ctx: Ctx,
   serviceId: string,
-  opts: { quiet: boolean; timeoutMs?: number; pollMs?: number; minSpecVersion?: number },
+  opts: { quiet: boolean; timeoutMs?: number; pollMs?: number; updatedOnly?: boolean },
 ): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? CONVERGE_TIMEOUT_MS;
   const started = performance.now();
@@ -65,7 +82,7 @@ export async function waitForConvergence(
   let last = '';
   for (;;) {
     const tasks = await listTasks(ctx, { service: [svc.ID] });
-    const p = progress(svc, tasks, opts.minSpecVersion);
+    const p = progress(svc, tasks, opts.updatedOnly);
     const line = `${name}: ${p.done}/${p.desired} ${p.verb}`;
     if (!opts.quiet && line !== last) ctx.println(line);
     last = line;

@@ -125,9 +125,9 @@ export function register(service: Command, ctx: Ctx): void {
     });
 }
 
-/** Waits for the tasks of the service's new version (rolling updates replace them). */
+/** Waits until tasks made from the new spec run (rolling updates replace them). */
 export async function waitAfterUpdate(ctx: Ctx, id: string, quiet: boolean): Promise<void> {
   const after = await getService(ctx, id);
   if (after.Spec.Mode.ReplicatedJob || after.Spec.Mode.GlobalJob) return;
-  await waitForConvergence(ctx, id, { quiet, minSpecVersion: after.Version?.Index });
+  await waitForConvergence(ctx, id, { quiet, updatedOnly: true });
 }
