@@ -122,7 +122,7 @@ engine_pid() {
   [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
   echo "$pid"
 }
-engine_up() { dk "$1" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+engine_up() { timeout 10 docker -H "unix://$(sock_of "$1")" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 # --- lock: one bed operation at a time. The (empty) lock file stays, as lock files do. -------
 readonly LOCK_FILE=/run/lock/tsbed.lock
