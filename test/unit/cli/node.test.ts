@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { NodeSpec } from '../../../src/store/objects.js';
+import { assertGolden } from './golden.js';
 import { cli, FakeEngineApi } from './fake-engine-api.js';
 
 void describe('node commands (against a fake Engine API)', () => {
@@ -16,16 +17,7 @@ void describe('node commands (against a fake Engine API)', () => {
   void it('ls: table with * beside the node serving the API', async () => {
     const r = await cli(fake.host, 'node', 'ls');
     assert.equal(r.code, 0);
-    assert.equal(
-      r.stdout,
-      [
-        'ID                            HOSTNAME   STATUS   AVAILABILITY   MANAGER STATUS   ENGINE VERSION',
-        'node1aaaaaaaaaaaaaaaaaaaa *   mgr-1      Ready    Active         Leader           0.1.0',
-        'node2bbbbbbbbbbbbbbbbbbbb     worker-1   Ready    Active                          0.1.0',
-        'node3cccccccccccccccccccc     worker-2   Down     Drain                           0.1.0',
-        '',
-      ].join('\n'),
-    );
+    assertGolden('node-ls', r.stdout);
   });
 
   void it('ls -q and --format json', async () => {

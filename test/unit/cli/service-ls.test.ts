@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { assertGolden } from './golden.js';
 import { cli, FakeEngineApi } from './fake-engine-api.js';
 
 void describe('service ls (against a fake Engine API)', () => {
@@ -17,15 +18,7 @@ void describe('service ls (against a fake Engine API)', () => {
     const r = await cli(fake.host, 'service', 'ls');
     assert.equal(r.stderr, '');
     assert.equal(r.code, 0);
-    assert.equal(
-      r.stdout,
-      [
-        'ID             NAME   MODE         REPLICAS   IMAGE                PORTS',
-        'svcmonbbbbbb   mon    global       1/2        prom/node-exporter',
-        'svcwebaaaaaa   web    replicated   2/2        nginx:1.27           *:8080->80/tcp',
-        '',
-      ].join('\n'),
-    );
+    assertGolden('service-ls', r.stdout);
     const list = fake.requests.find((q) => q.path === '/services');
     assert.equal(list?.query.get('status'), 'true');
     assert.equal(fake.requests.some((q) => q.path === '/tasks'), false, 'no task listing when ServiceStatus is present');

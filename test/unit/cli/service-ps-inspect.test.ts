@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { assertGolden } from './golden.js';
 import { cli, FakeEngineApi } from './fake-engine-api.js';
 
 void describe('service ps / inspect (against a fake Engine API)', () => {
@@ -15,16 +16,7 @@ void describe('service ps / inspect (against a fake Engine API)', () => {
   void it('ps: sorted by slot, newest first, history rows indented', async () => {
     const r = await cli(fake.host, 'service', 'ps', 'web');
     assert.equal(r.code, 0);
-    assert.equal(
-      r.stdout,
-      [
-        'ID             NAME        IMAGE        NODE       DESIRED STATE   CURRENT STATE           ERROR                       PORTS',
-        'taskweb1xxxx   web.1       nginx:1.27   mgr-1      Running         Running 2 minutes ago',
-        'taskweb1oldx    \\_ web.1   nginx:1.27   worker-2   Shutdown        Failed 10 minutes ago   "task: non-zero exit (1)"',
-        'taskweb2xxxx   web.2       nginx:1.27   worker-1   Running         Running 5 seconds ago',
-        '',
-      ].join('\n'),
-    );
+    assertGolden('service-ps', r.stdout);
   });
 
   void it('ps: filters by the resolved service ID and passes -f through', async () => {
