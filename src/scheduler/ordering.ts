@@ -18,11 +18,14 @@ export class Candidate {
 }
 
 export function candidateLess(a: Candidate, b: Candidate): boolean {
-  if (a.serviceTasks !== b.serviceTasks) return a.serviceTasks < b.serviceTasks;
-  const ta = a.info.activeTasks;
-  const tb = b.info.activeTasks;
-  if (ta !== tb) return ta < tb;
-  return a.info.id < b.info.id;
+  return goesBefore(a.serviceTasks, a.info, b.serviceTasks, b.info);
+}
+
+/** The order itself: `a` (with `sa` tasks of the service) goes before `b` (with `sb`). */
+export function goesBefore(sa: number, a: NodeInfo, sb: number, b: NodeInfo): boolean {
+  if (sa !== sb) return sa < sb;
+  if (a.activeTasks !== b.activeTasks) return a.activeTasks < b.activeTasks;
+  return a.id < b.id;
 }
 
 /** The same order on bare NodeInfo, for callers ranking nodes outside a placement loop. */

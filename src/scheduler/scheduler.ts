@@ -13,7 +13,7 @@ import type { Node, Service, Task } from '../store/objects.js';
 import { SchedulerError } from './errors.js';
 import type { Filter } from './filters/filter.js';
 import { hostPortsOf, isActiveTask, NodeInfo, taskLoad, type TaskLoad } from './node-info.js';
-import { Candidate } from './ordering.js';
+import { Candidate, goesBefore } from './ordering.js';
 import { defaultFilters, noSuitableNode, Pipeline } from './pipeline.js';
 import { parsePlacementPrefs } from './placement-pref.js';
 import { SpreadTree } from './spread.js';
@@ -55,6 +55,9 @@ export interface SchedulerOptions {
 export function schedule(input: ScheduleInput, pending: readonly Task[], options?: SchedulerOptions): ScheduleResult {
   return Scheduler.once(input, pending, options);
 }
+
+/** Groups up to this many tasks, without spread preferences, are placed by scanning instead of a heap. */
+const SCAN_MAX_TASKS = 4;
 
 /** One group's static filter results (1 = passed, by index in nodeList) and failure counts. */
 interface StaticPass {
@@ -246,6 +249,9 @@ export class Scheduler {
 
     const serviceId = first.ServiceID;
     const spreading = prefs.length > 0;
+    // A few tasks without preferences: scanning the eligible nodes per task is cheaper
+    // than building Candidates and a heap over all of them.
+    const scan = !spreading && group.length <= SCAN_MAX_TASKS;
     const candidates: Candidate[] = [];
     const eligible: NodeInfo[] = [];
     const nodes = this.nodeList();
@@ -265,22 +271,18 @@ export class Scheduler {
       }
       if (ok) eligible.push(info);
       // Only spread preferences need the ineligible nodes (their tasks count per group).
-      if (ok || spreading) candidates.push(new Candidate(info, info.serviceTasks(serviceId), ok));
+      if (!scan && (ok || spreading)) candidates.push(new Candidate(info, info.serviceTasks(serviceId), ok));
     }
     if (signature !== undefined && known === undefined) staticPasses.set(signature, { pass, counts: pipeline.saveCounts() });
-    const tree = SpreadTree.build(prefs, candidates);
-    const load = this.loadOf(first);
-    const fits = pipeline.hasDynamic ? (c: Candidate) => pipeline.fitsDynamic(c.info) : () => true;
-    const add = (c: Candidate) => {
-      c.info.addTask(load);
-      c.serviceTasks++;
-    };
 
+    const load = this.loadOf(first);
+    const pick = scan
+      ? this.scanPicker(serviceId, eligible, load)
+      : this.treePicker(SpreadTree.build(prefs, candidates), load);
     for (let i = 0; i < group.length; i++) {
       const task = group[i] as Task;
-      const picked = tree.place(fits, add);
-      if (picked !== undefined) {
-        const nodeId = picked.info.id;
+      const nodeId = pick();
+      if (nodeId !== undefined) {
         if (this.tracking) this.placed.set(task.ID, { nodeId, load });
         result.assignments.push({ taskId: task.ID, nodeId });
         continue;
@@ -291,6 +293,39 @@ export class Scheduler {
       for (let j = i; j < group.length; j++) result.unplaced.push({ taskId: (group[j] as Task).ID, reason: why });
       return;
     }
+  }
+
+  /** Places one task per call via the spread tree's heaps; returns the node ID or undefined when full. */
+  private treePicker(tree: SpreadTree, load: TaskLoad): () => string | undefined {
+    const pipeline = this.pipeline;
+    const fits = pipeline.hasDynamic ? (c: Candidate) => pipeline.fitsDynamic(c.info) : () => true;
+    const add = (c: Candidate) => {
+      c.info.addTask(load);
+      c.serviceTasks++;
+    };
+    return () => tree.place(fits, add)?.info.id;
+  }
+
+  /**
+   * Places one task per call by scanning `eligible` for the best node; the dynamic filters
+   * run only on a node that would beat the best so far.
+   */
+  private scanPicker(serviceId: string, eligible: readonly NodeInfo[], load: TaskLoad): () => string | undefined {
+    const pipeline = this.pipeline;
+    const dynamic = pipeline.hasDynamic;
+    return () => {
+      let best: NodeInfo | undefined;
+      let bestCount = 0;
+      for (const n of eligible) {
+        const count = n.serviceTasks(serviceId);
+        if (best !== undefined && !goesBefore(count, n, bestCount, best)) continue;
+        if (dynamic && !pipeline.fitsDynamic(n)) continue;
+        best = n;
+        bestCount = count;
+      }
+      best?.addTask(load);
+      return best?.id;
+    };
   }
 
   /** Points the pipeline at `task`; returns a reason if the task's spec cannot be used. */

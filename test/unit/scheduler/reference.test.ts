@@ -146,7 +146,8 @@ function scenario(seed: number): { nodes: Node[]; placed: Task[]; services: Serv
   }
   const pending: Task[] = [];
   services.forEach((_, s) => {
-    const n = Math.floor(r() * 40);
+    // Even seeds: small groups (placed by scanning); odd seeds: larger ones (heaps).
+    const n = seed % 2 === 0 ? 1 + Math.floor(r() * 4) : Math.floor(r() * 40);
     for (let k = 0; k < n; k++) pending.push(task(`s${s}.${k}`, `s${s}`, shapes[s]));
   });
   return { nodes, placed, services, pending };
