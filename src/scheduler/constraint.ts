@@ -109,7 +109,12 @@ function compileConstraint(c: Constraint): NodePredicate {
   }
   const want = c.value.toLowerCase();
   const read = reader(c);
-  return (node) => (read(node).toLowerCase() === want) === eq;
+  return (node) => equalFold(read(node), want) === eq;
+}
+
+/** `have` equals `want` (already lower case) ignoring case; no allocation when they are equal as is. */
+function equalFold(have: string, want: string): boolean {
+  return have === want || (have.length === want.length && have.toLowerCase() === want);
 }
 
 function reader(c: Constraint): (node: Node) => string {
