@@ -125,3 +125,33 @@ for (const n of [1000, 5000]) {
     Array.from({ length: 100 }, (_, s) => makeTasks(100, `svc${s}`, s % 2 ? constrained : plain)).flat(),
   );
 }
+
+/**
+ * Steady state: many small passes (a replacement task or a scale-up by a few). The one-shot
+ * schedule() reloads the whole snapshot every pass; a kept Scheduler only places.
+ */
+function passes(nodeCount: number, perPass: number, count: number): void {
+  const nodes = makeNodes(nodeCount);
+  const running = background(nodes);
+  const batches = Array.from({ length: count }, (_, p) =>
+    makeTasks(perPass, `pass${p % 20}`, p % 2 ? constrained : plain).map((t) => ({ ...t, ID: `${t.ID}-${p}` })),
+  );
+  const t0 = clock();
+  for (const b of batches) schedule({ nodes, tasks: running }, b);
+  const t1 = clock();
+  const kept = Scheduler.fromSnapshot({ nodes, tasks: running });
+  const t2 = clock();
+  for (const b of batches) kept.schedule(b);
+  const t3 = clock();
+  const per = (ms: number) => `${((ms / count) * 1000).toFixed(0).padStart(6)} µs/pass`;
+  console.log(
+    `${`${count} passes x ${perPass} task(s)`.padEnd(34)} ${String(nodeCount).padStart(5)} nodes | ` +
+      `schedule() ${per(t1 - t0)} | kept Scheduler ${per(t3 - t2)} (+${(t2 - t1).toFixed(0)} ms to load once)`,
+  );
+}
+
+console.log('\nper-pass cost (snapshot: the nodes above plus their background tasks)');
+for (const n of [1000, 5000]) {
+  passes(n, 1, 200);
+  passes(n, 10, 200);
+}
