@@ -10,6 +10,7 @@ import { Raft } from '../../src/raft/raft.js';
 import { type Entry, EntryType, type Message, type NodeId, type Ready, type Snapshot } from '../../src/raft/types.js';
 import { mulberry32, pick, randInt, type Rand } from './prng.js';
 import { SafetyChecker, SafetyViolation, chainHash } from './sim-checks.js';
+import { KvClients } from './sim-kv.js';
 
 export interface SimOptions {
   readonly seed: number;
@@ -20,9 +21,10 @@ export interface SimOptions {
   readonly livenessTicks?: number;
   /**
    * Deliberate driver bug, to prove the checkers can fail: 'forgetVote'
-   * drops the persisted vote on restart (as if it was never fsynced).
+   * drops the persisted vote on restart (as if it was never fsynced);
+   * 'localRead' serves reads from local state without ReadIndex.
    */
-  readonly bug?: 'forgetVote';
+  readonly bug?: 'forgetVote' | 'localRead';
   /** Record every delivered message in the trace too. */
   readonly verbose?: boolean;
 }
@@ -40,7 +42,13 @@ interface SimNode {
   readonly storage: MemoryStorage; // what survives a crash
   readonly peers: NodeId[];
   raft: Raft | undefined; // undefined while crashed
-  fsm: { index: number; hash: number };
+  fsm: Fsm;
+}
+
+interface Fsm {
+  index: number;
+  hash: number;
+  kv: Map<string, string>;
 }
 
 interface InFlight {
@@ -51,14 +59,17 @@ interface InFlight {
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const ELECTION_TICK = 10;
+const KEYS = ['x', 'y'];
 
-function encodeFsm(f: { index: number; hash: number }): Uint8Array {
-  return enc.encode(`${f.index}:${f.hash}`);
+const emptyFsm = (): Fsm => ({ index: 0, hash: 0, kv: new Map() });
+
+function encodeFsm(f: Fsm): Uint8Array {
+  return enc.encode(JSON.stringify({ index: f.index, hash: f.hash, kv: [...f.kv] }));
 }
 
-function decodeFsm(s: Snapshot): { index: number; hash: number } {
-  const [i, h] = dec.decode(s.data).split(':');
-  return { index: Number(i ?? 0), hash: Number(h ?? 0) };
+function decodeFsm(s: Snapshot): Fsm {
+  const o = JSON.parse(dec.decode(s.data)) as { index: number; hash: number; kv: [string, string][] };
+  return { index: o.index, hash: o.hash, kv: new Map(o.kv) };
 }
 
 export class Simulation {
@@ -81,6 +92,7 @@ export class Simulation {
   private readonly chaos: number;
   private readonly maxInflight: number;
   private readonly healthy = { on: false };
+  private readonly kv = new KvClients();
 
   constructor(private readonly opts: SimOptions) {
     this.rand = mulberry32(opts.seed);
@@ -101,7 +113,7 @@ export class Simulation {
   }
 
   private createNode(id: NodeId, peers: NodeId[]): SimNode {
-    const n: SimNode = { id, storage: new MemoryStorage(), peers, raft: undefined, fsm: { index: 0, hash: 0 } };
+    const n: SimNode = { id, storage: new MemoryStorage(), peers, raft: undefined, fsm: emptyFsm() };
     this.nodes.set(id, n);
     this.start(n);
     return n;
@@ -110,7 +122,7 @@ export class Simulation {
   private start(n: SimNode): void {
     if (this.opts.bug === 'forgetVote') n.storage.setHardState({ ...n.storage.getHardState(), vote: '' });
     const snap = n.storage.snapshot();
-    n.fsm = snap.meta.index > 0 ? decodeFsm(snap) : { index: 0, hash: 0 };
+    n.fsm = snap.meta.index > 0 ? decodeFsm(snap) : emptyFsm();
     n.raft = new Raft({
       id: n.id,
       peers: n.peers,
@@ -149,7 +161,9 @@ export class Simulation {
       const startedAt = this.pendingReads.get(rs.context);
       if (startedAt !== undefined) SafetyChecker.checkRead(n.id, rs.context, rs.index, startedAt);
       this.pendingReads.delete(rs.context);
+      this.kv.readIndexKnown(rs.context, rs.index);
     }
+    this.kv.progress(n.id, n.fsm.index, n.fsm.kv, rd.committedEntries);
     r.advance(rd);
   }
 
@@ -157,7 +171,10 @@ export class Simulation {
     if (e.index !== n.fsm.index + 1) {
       throw new SafetyViolation('apply order', `${n.id} applied ${e.index} after ${n.fsm.index}`);
     }
-    n.fsm = { index: e.index, hash: chainHash(n.fsm.hash, e) };
+    n.fsm.index = e.index;
+    n.fsm.hash = chainHash(n.fsm.hash, e);
+    const put = e.type === EntryType.Normal ? KvClients.decodePut(e) : undefined;
+    if (put) n.fsm.kv.set(put[0], put[1]);
     this.checker.observeApply(n.id, e, n.fsm.hash);
     if (e.type === EntryType.Normal && e.data.length > 0) this.stats.applied++;
   }
@@ -223,6 +240,7 @@ export class Simulation {
 
   private randomEvent(): void {
     if (this.rand() < 0.25) this.propose();
+    if (this.rand() < 0.1) this.read();
     // Fault events, scaled by the seed's chaos level.
     const events: [number, () => void][] = [
       [0.02, () => this.crash()],
@@ -242,8 +260,10 @@ export class Simulation {
     if (ls.length === 0) return false;
     const n = pick(this.rand, ls);
     const v = `v${++this.valueSeq}`;
+    const key = pick(this.rand, KEYS);
     try {
-      n.raft?.propose(enc.encode(v));
+      const p = (n.raft as Raft).propose(KvClients.encodePut(key, v));
+      this.kv.writeCalled(n.id, key, v, p.index, p.term);
       this.stats.proposals++;
       this.log(`propose ${v} at ${n.id}`);
       return true;
@@ -258,6 +278,7 @@ export class Simulation {
     if (up.length === 0) return;
     const n = pick(this.rand, up);
     n.raft = undefined; // unpersisted Ready state is lost with it
+    this.kv.crashed(n.id);
     this.log(`crash ${n.id}`);
   }
 
@@ -349,10 +370,17 @@ export class Simulation {
     const up = this.up();
     if (up.length === 0) return;
     const n = pick(this.rand, up);
-    const ctx = `r${this.now}-${n.id}`;
+    const ctx = `r${this.now}-${n.id}-${this.stats.reads}`;
+    if (this.opts.bug === 'localRead') {
+      this.kv.readCalled(n.id, ctx, pick(this.rand, KEYS));
+      this.kv.readIndexKnown(ctx, 0);
+      this.kv.progress(n.id, n.fsm.index, n.fsm.kv, []);
+      return;
+    }
     try {
       n.raft?.readIndex(ctx);
       this.pendingReads.set(ctx, this.checker.maxApplied);
+      this.kv.readCalled(n.id, ctx, pick(this.rand, KEYS));
       this.stats.reads++;
     } catch (e) {
       if (!(e instanceof RaftError)) throw e;
@@ -376,7 +404,7 @@ export class Simulation {
       if (!l || !l.raft) continue;
       if (!proposedAt || (proposedAt.term !== l.raft.term)) {
         try {
-          const p = l.raft.propose(enc.encode(value));
+          const p = l.raft.propose(KvClients.encodePut('live', value));
           proposedAt = { id: l.id, ...p };
         } catch (e) {
           if (!(e instanceof RaftError)) throw e;
@@ -403,6 +431,7 @@ export class Simulation {
       const steps = this.opts.steps ?? 300;
       for (let i = 0; i < steps; i++) this.step(true);
       this.checkLiveness(this.opts.livenessTicks ?? 400);
+      this.kv.check();
       this.stats.elections = this.countTerms();
       return { ok: true, seed: this.opts.seed, trace: this.trace, stats: this.stats };
     } catch (e) {

@@ -48,3 +48,9 @@ void test('simulator: a driver that forgets its vote on restart is caught (elect
   assert.equal(failures.length, 1, 'expected the checker to catch the double vote');
   assert.match(failures[0]?.error ?? '', /election safety|leader completeness|state machine safety|log matching/);
 });
+
+void test('simulator: local reads without ReadIndex are caught by the linearizability checker', () => {
+  const r = runSeed({ seed: 1, nodes: 3, bug: 'localRead' });
+  assert.equal(r.ok, false);
+  assert.match(r.error ?? '', /linearizability: KV history is not linearizable/);
+});
