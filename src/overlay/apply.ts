@@ -37,6 +37,9 @@ export async function createSandbox(ctx: ApplyContext, dn: DesiredNetwork): Prom
   const tmp = tmpVxlanName(vni);
   try {
     await ctx.run.run(['ip', 'netns', 'add', sb]);
+    // A new netns inherits IPv4 forwarding from the initial one (on wherever Docker runs):
+    // a sandbox only bridges, it must never route.
+    await ctx.run.run(['nsenter', `--net=/var/run/netns/${sb}`, 'sysctl', '-qw', 'net.ipv4.ip_forward=0']);
     await ctx.run.run(ip(sb, '-batch', '-'), {
       input: batch([
         'link set lo up',

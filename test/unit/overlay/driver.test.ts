@@ -89,6 +89,8 @@ void describe('OverlayDriver on a 3-host netns lab', { skip }, () => {
       { ip: '10.0.9.3', mac: '02:42:0a:00:09:03', hostAddrs: ['10.198.0.12'] },
       { ip: '10.0.9.4', mac: '02:42:0a:00:09:04', hostAddrs: ['10.198.0.13'] },
     ]);
+    // Sandboxes bridge, never route (a new netns would inherit forwarding from the host).
+    assert.equal((await sh(['ip', 'netns', 'exec', 'tsovt1-4097', 'sysctl', '-n', 'net.ipv4.ip_forward'])).trim(), '0');
     // The VXLAN socket is in the host netns (the underlay), not in the sandbox.
     assert.match(await sh(['ip', 'netns', 'exec', 'tsovt-h1', 'cat', '/proc/net/udp']), /:12B5 /);
     assert.doesNotMatch(await sh(['ip', 'netns', 'exec', 'tsovt1-4097', 'cat', '/proc/net/udp']), /:12B5 /);
