@@ -30,5 +30,5 @@ export function goesBefore(sa: number, a: NodeInfo, sb: number, b: NodeInfo): bo
 
 /** The same order on bare NodeInfo, for callers ranking nodes outside a placement loop. */
 export function nodeLess(serviceId: string): (a: NodeInfo, b: NodeInfo) => boolean {
-  return (a, b) => candidateLess(new Candidate(a, a.serviceTasks(serviceId)), new Candidate(b, b.serviceTasks(serviceId)));
+  return (a, b) => goesBefore(a.serviceTasks(serviceId), a, b.serviceTasks(serviceId), b);
 }

@@ -178,9 +178,13 @@ export class Scheduler {
     // A pending task is not placed, whatever the snapshot said.
     for (const t of pending) this.removeTask(t.ID);
     const groups = new Map<string, Task[]>();
+    const seen = new Set<string>();
     let prev: Task | undefined;
     let prevKey = '';
     for (const t of pending) {
+      // The same task twice in one batch gets one decision.
+      if (seen.has(t.ID)) continue;
+      seen.add(t.ID);
       if (t.NodeID !== undefined && t.NodeID !== '') {
         this.schedulePreassigned(t, result);
         continue;

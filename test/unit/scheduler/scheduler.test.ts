@@ -96,6 +96,15 @@ void describe('schedule()', () => {
     ]);
   });
 
+  void it('a task listed twice in the batch gets one decision', () => {
+    const t = task('web.1', 'web');
+    const r = schedule({ nodes: nodes(2), tasks: [] }, [t, t, task('web.2', 'web')]);
+    assert.deepEqual(r.assignments, [
+      { taskId: 'web.1', nodeId: 'n-0000' },
+      { taskId: 'web.2', nodeId: 'n-0001' },
+    ]);
+  });
+
   void it('does not modify its inputs', () => {
     const ns = nodes(3);
     const pending = tasks(3, 'web');
