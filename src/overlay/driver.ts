@@ -75,7 +75,7 @@ export class OverlayDriver {
       const names = await listSandboxes(this.run, this.prefix);
       await mapLimit(names, PARALLEL, async ({ name, vni }) => {
         const links = byName.get(name)?.veths.map((v) => v.link.name) ?? [];
-        await removeSandbox(this.ctx(this.run), { sandbox: name, vni, links, hasVxlan: true, reason: 'unwanted' });
+        await removeSandbox(this.ctx(this.run), { sandbox: name, vni, networkId: undefined, links, hasVxlan: true, reason: 'unwanted' });
       });
       this.log.info({ sandboxes: names.length }, 'overlay: torn down');
     });
@@ -111,13 +111,14 @@ export class OverlayDriver {
       if (p.action === 'rebuild') this.log.warn({ network: p.net.net.id, vni: p.net.net.vni, reason: p.reason }, 'overlay: rebuilding sandbox');
     }
 
-    // 1. Removals (whole sandboxes, then links in kept ones), so names are free for step 3.
+    // 1. Sandboxes that go or are rebuilt. With step 2 (links out of kept sandboxes) this runs
+    //    before step 3, so interface names are free again when endpoints are made.
     await mapLimit(plan.removals, PARALLEL, (r) =>
       removeSandbox(ctx, r).catch((e: unknown) => {
-        const net = plan.networks.find((p) => p.net.net.vni === r.vni);
-        errors.push(new OverlayNetworkError('SANDBOX_FAILED', net?.net.net.id ?? r.sandbox, r.vni, 'removing sandbox failed', undefined, { cause: e }));
+        errors.push(new OverlayNetworkError('SANDBOX_FAILED', r.networkId ?? r.sandbox, r.vni, 'removing sandbox failed', undefined, { cause: e }));
       }),
     );
+    // 2. New sandboxes; in-place fixes of kept ones.
     const broken = new Set<NetworkPlan>();
     await mapLimit(plan.networks, PARALLEL, async (p) => {
       try {
@@ -128,7 +129,7 @@ export class OverlayDriver {
         fail(e, p);
       }
     });
-    // 2. Endpoints and peers of every network whose sandbox is in place.
+    // 3. Endpoints, then 4. peers, of every network whose sandbox is in place.
     const ok = plan.networks.filter((p) => !broken.has(p));
     const adds = ok.flatMap((p) => p.add.map((a) => ({ p, a })));
     await mapLimit(adds, PARALLEL, ({ p, a }) => addEndpoint(ctx, p.net, a).catch((e: unknown) => fail(e, p)));

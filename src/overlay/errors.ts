@@ -9,6 +9,7 @@ export type OverlayErrorCode =
   | 'SANDBOX_FAILED'
   | 'ENDPOINT_FAILED'
   | 'PEERS_FAILED'
+  | 'READ_FAILED'
   | 'SYNC_FAILED';
 
 /** Thrown when an iproute2/nsenter command exits non-zero, is killed, or cannot start. */
@@ -35,6 +36,18 @@ export class OverlayStateError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`invalid overlay desired state: ${problems.join('; ')}`);
     this.name = 'OverlayStateError';
+  }
+}
+
+/** Thrown by sync() when a sandbox cannot be read: planning on half a picture could tear down good state. */
+export class SandboxReadError extends Error {
+  readonly code = 'READ_FAILED' as const;
+  constructor(
+    readonly sandbox: string,
+    readonly what: string,
+  ) {
+    super(`reading ${what} of sandbox ${sandbox} failed`);
+    this.name = 'SandboxReadError';
   }
 }
 

@@ -2,7 +2,7 @@
 export { OverlayDriver, type OverlayDriverOptions } from './driver.js';
 export { macForIp } from './addr.js';
 export { execRunner, type CommandRunner, type CommandResult, type CommandOptions } from './command-runner.js';
-export { CommandError, OverlayStateError, OverlayNetworkError, OverlaySyncError, type OverlayErrorCode } from './errors.js';
+export { CommandError, OverlayStateError, OverlayNetworkError, OverlaySyncError, SandboxReadError, type OverlayErrorCode } from './errors.js';
 export type { NetnsReader } from './observe.js';
 export {
   DEFAULT_MTU,

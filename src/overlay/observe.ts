@@ -2,6 +2,7 @@
 // FDB and neighbour entries) and the containers' side of each endpoint.
 import { readlink } from 'node:fs/promises';
 import type { CommandRunner } from './command-runner.js';
+import { SandboxReadError } from './errors.js';
 import {
   parseFdb,
   parseJsonStream,
@@ -87,17 +88,6 @@ for pid in "$@"; do
   echo "@@pid $pid"; nsenter --net=/proc/$pid/ns/net ip -json -d addr show 2>/dev/null; r=$?; echo; echo "@@rc $r"
 done
 `;
-
-/** Thrown when a sandbox could not be read: planning on half a picture could tear down good state. */
-export class SandboxReadError extends Error {
-  constructor(
-    readonly sandbox: string,
-    readonly what: string,
-  ) {
-    super(`reading ${what} of sandbox ${sandbox} failed`);
-    this.name = 'SandboxReadError';
-  }
-}
 
 export interface Observed {
   sandboxes: ObservedSandbox[];

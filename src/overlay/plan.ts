@@ -36,6 +36,8 @@ export interface NetworkPlan {
 export interface SandboxRemoval {
   sandbox: string;
   vni: number;
+  /** From the bridge alias; undefined when the sandbox was too broken to say. */
+  networkId: string | undefined;
   /** Deleted explicitly before the netns, so the kernel frees them now, not later. */
   links: string[];
   hasVxlan: boolean;
@@ -112,7 +114,7 @@ export function planSync(input: PlanInput): Plan {
   };
   const removalOf = (sb: ObservedSandbox, reason: SandboxRemoval['reason']): SandboxRemoval => {
     sb.veths.forEach(removeVeth);
-    return { sandbox: sb.name, vni: sb.vni, links: sb.veths.map((v) => v.link.name), hasVxlan: sb.vxlan !== undefined, reason };
+    return { sandbox: sb.name, vni: sb.vni, networkId: sb.bridge?.meta?.networkId, links: sb.veths.map((v) => v.link.name), hasVxlan: sb.vxlan !== undefined, reason };
   };
 
   for (const sb of input.sandboxes) {
