@@ -1,0 +1,22 @@
+// The load balancer's public surface: routing mesh (published ports) and service VIPs.
+export { createLoadBalancer } from './create.js';
+export type { CreateLoadBalancerOptions } from './create.js';
+export { NftLoadBalancer, DEFAULT_MASQ_MARK } from './nft-load-balancer.js';
+export type { NftLoadBalancerOptions } from './nft-load-balancer.js';
+export { UserspaceProxy } from './userspace-proxy.js';
+export type { UserspaceProxyOptions } from './userspace-proxy.js';
+export { spawnRunner, inNetns } from './command.js';
+export { LbError, LbStateError, NftError } from './errors.js';
+export type {
+  Backend,
+  CommandResult,
+  CommandRunner,
+  IngressRule,
+  LbDesiredState,
+  LbMode,
+  LbProtocol,
+  LoadBalancer,
+  LoadBalancerOptions,
+  SyncResult,
+  VipRule,
+} from './types.js';

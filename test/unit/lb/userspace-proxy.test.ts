@@ -1,0 +1,143 @@
+// The userspace fallback on loopback only (127.0.0.1): the same balance, update, removeBackend,
+// zero-backend and idempotence checks as the kernel path, plus UDP flows.
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import http from 'node:http';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { silentLogger } from '../../../src/common/log.js';
+import { UserspaceProxy } from '../../../src/lb/userspace-proxy.js';
+import type { Backend, LbDesiredState } from '../../../src/lb/types.js';
+
+const LO = '127.0.0.1';
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve) => s.listen(0, LO, resolve));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** One request on a new connection; resolves to the body or `ERR:<code>`. */
+function once(port: number): Promise<{ text: string; ms: number }> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const req = http.get({ host: LO, port, agent: false, timeout: 3000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ text: body, ms: Date.now() - t0 }));
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ text: `ERR:${e.code ?? e.message}`, ms: Date.now() - t0 }));
+  });
+}
+
+async function tally(port: number, n: number): Promise<Record<string, number>> {
+  const t: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const { text } = await once(port);
+    t[text] = (t[text] ?? 0) + 1;
+  }
+  return t;
+}
+
+const even = (names: string[], each: number): Record<string, number> => Object.fromEntries(names.map((n) => [n, each]));
+
+void describe('UserspaceProxy (loopback)', () => {
+  const servers: http.Server[] = [];
+  const udpServers: dgram.Socket[] = [];
+  let backends: Backend[] = [];
+  let udpBackends: Backend[] = [];
+  let proxy: UserspaceProxy;
+  let web = 0;
+  let api = 0;
+  let dns = 0;
+  const state = (w: Backend[], a: Backend[], d: Backend[] = []): LbDesiredState => ({
+    ingress: [
+      { serviceId: 'web', protocol: 'tcp', publishedPort: web, backends: w },
+      { serviceId: 'api', protocol: 'tcp', publishedPort: api, backends: a },
+      { serviceId: 'dns', protocol: 'udp', publishedPort: dns, backends: d },
+    ],
+    vips: [],
+  });
+
+  before(async () => {
+    for (let i = 1; i <= 5; i++) {
+      const s = http.createServer((_q, r) => r.end(`b${i}`));
+      await new Promise<void>((resolve) => s.listen(0, LO, resolve));
+      servers.push(s);
+      backends.push({ taskId: `t${i}`, ip: LO, port: (s.address() as net.AddressInfo).port });
+      const u = dgram.createSocket('udp4');
+      u.on('message', (m, r) => u.send(`u${i}:${m.toString()}`, r.port, r.address));
+      await new Promise<void>((resolve) => u.bind(0, LO, resolve));
+      udpServers.push(u);
+      udpBackends.push({ taskId: `u${i}`, ip: LO, port: u.address().port });
+    }
+    [web, api, dns] = [await freePort(), await freePort(), await freePort()];
+    proxy = new UserspaceProxy({ log: silentLogger, bindAddress: LO });
+  });
+
+  after(async () => {
+    await proxy?.teardown();
+    for (const s of servers) s.close();
+    for (const u of udpServers) u.close();
+    backends = [];
+    udpBackends = [];
+  });
+
+  void it('100 connections: 20 per backend', async () => {
+    const r = await proxy.sync(state(backends, backends.slice(0, 4), udpBackends.slice(0, 3)));
+    assert.equal(r.changedServices, 3);
+    assert.deepEqual(await tally(web, 100), even(['b1', 'b2', 'b3', 'b4', 'b5'], 20));
+    assert.deepEqual(await tally(api, 100), even(['b1', 'b2', 'b3', 'b4'], 25));
+  });
+
+  void it('api 4 -> 5 leaves web alone; the new backend gets traffic at once', async () => {
+    const r = await proxy.sync(state(backends, backends, udpBackends.slice(0, 3)));
+    assert.equal(r.changedServices, 1);
+    assert.deepEqual(await tally(api, 10), even(['b1', 'b2', 'b3', 'b4', 'b5'], 2));
+    assert.equal((await proxy.sync(state(backends, backends, udpBackends.slice(0, 3)))).changedServices, 0);
+  });
+
+  void it('removeBackend: no new connection reaches the task, even from a stale state', async () => {
+    await proxy.removeBackend('web', 't3');
+    assert.deepEqual(await tally(web, 100), even(['b1', 'b2', 'b4', 'b5'], 25));
+    assert.equal((await proxy.sync(state(backends, backends, udpBackends.slice(0, 3)))).changedServices, 0);
+    assert.equal((await tally(web, 20)).b3, undefined);
+    assert.equal((await tally(api, 5)).b3, 1, 'other services keep the task');
+  });
+
+  void it('zero backends: the connection fails at once', async () => {
+    await proxy.sync(state([], backends));
+    for (let i = 0; i < 3; i++) {
+      const { text, ms } = await once(web);
+      assert.match(text, /^ERR:(ECONNRESET|ECONNREFUSED)$/);
+      assert.ok(ms < 500, `failed after ${ms} ms`);
+    }
+  });
+
+  void it('UDP: new flows are spread round-robin, a flow stays on its backend', async () => {
+    await proxy.sync(state(backends, backends, udpBackends.slice(0, 3)));
+    const seen: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const c = dgram.createSocket('udp4');
+      const ask = (m: string): Promise<string> =>
+        new Promise((resolve) => {
+          c.once('message', (reply) => resolve(reply.toString()));
+          c.send(m, dns, LO);
+        });
+      const a = await ask('x');
+      const b = await ask('y');
+      c.close();
+      assert.equal(a.split(':')[0], b.split(':')[0], 'same flow, same backend');
+      seen.push(a);
+    }
+    assert.deepEqual(seen, ['u1:x', 'u2:x', 'u3:x', 'u1:x', 'u2:x', 'u3:x']);
+  });
+
+  void it('teardown closes every port', async () => {
+    await proxy.teardown();
+    assert.match((await once(web)).text, /^ERR:ECONNREFUSED$/);
+  });
+});
