@@ -201,6 +201,28 @@ void describe('OverlayDriver on a 3-host netns lab', { skip }, () => {
     assert.equal(total(await syncAll()), 0);
   });
 
+  void test('two endpoints of one network on the same host talk through the sandbox bridge', async () => {
+    c['c7'] = await lab.container('c7');
+    eps.push({ taskId: 't7', host: 0, c: c['c7']!, net: netA, ip: '10.0.9.7' });
+    const rs = await syncAll();
+    assert.deepEqual(rs.map((r) => [r.localAdded, r.remoteAdded]), [[1, 0], [0, 1], [0, 1]]);
+    assert.ok(await ping(c['c1']!, '10.0.9.7'), 'local to local');
+    assert.ok(await ping(c['c7']!, '10.0.9.3'), 'new local to remote');
+    assert.ok(await ping(c['c2']!, '10.0.9.7'), 'remote to new local');
+  });
+
+  void test('a sandbox whose VXLAN device was deleted is rebuilt and its endpoints come back', async () => {
+    await sh(['ip', '-n', 'tsovt1-4097', 'link', 'del', 'vxlan0']);
+    assert.equal(await ping(c['c1']!, '10.0.9.3'), false);
+    const r = await drivers[0]!.sync(stateFor(0));
+    assert.deepEqual([r.networksRebuilt, r.localRemoved, r.localAdded], [1, 2, 2]);
+    assert.ok(await ping(c['c1']!, '10.0.9.3'));
+    assert.ok(await ping(c['c7']!, '10.0.9.2'));
+    // c1 keeps eth1 for A (its B interface eth2 was never touched).
+    assert.match((await inNs(c['c1']!.ns, ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth1'])).out, /10\.0\.9\.2\/24/);
+    assert.equal(total(await syncAll()), 0);
+  });
+
   void test('a fresh driver (worker restart) reads the same state and changes nothing', async () => {
     const before = await Promise.all(drivers.map((d) => d.programmed()));
     const ifindex = async (ct: LabContainer): Promise<string> => (await inNs(ct.ns, ['cat', '/sys/class/net/eth1/ifindex'])).out.trim();
