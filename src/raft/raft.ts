@@ -3,23 +3,20 @@
 // effects leave through ready()/advance(). Role behaviour lives in roles.ts
 // as swapped step functions; this file holds state and transitions.
 
-import {
-  ConfChangePendingError,
-  InvalidConfChangeError,
-  LeaderTransferringError,
-  NotLeaderError,
-  RaftInvariantError,
-} from './errors.js';
+import { LeaderTransferringError, NotLeaderError, RaftInvariantError } from './errors.js';
 import { RaftLog } from './log.js';
 import type { Storage } from './memory-storage.js';
 import { Progress } from './progress.js';
 import { JointConfig } from './quorum.js';
+import * as membership from './raft-membership.js';
+import * as reads from './raft-reads.js';
+import * as repl from './raft-replication.js';
+import { ReadyTracker } from './raft-ready.js';
 import { ReadOnlyQueue } from './read-only.js';
-import { stepCandidate, stepFollower, stepLeader } from './roles.js';
+import { stepCandidate, stepFollower, stepLeader, tickElection, tickLeader } from './roles.js';
 import {
   type ConfChange,
   type ConfState,
-  type Entry,
   EntryType,
   type HardState,
   type Message,
@@ -31,8 +28,6 @@ import {
   type Snapshot,
   type SoftState,
   decodeConfChange,
-  encodeConfChange,
-  isHardStateEqual,
 } from './types.js';
 
 export interface RaftConfig {
@@ -90,11 +85,9 @@ export class Raft {
   readonly maxInflight: number;
   readonly checkQuorum: boolean;
   readonly preVote: boolean;
-  private readonly rand: () => number;
+  readonly rand: () => number;
   private stepRole: StepFn = stepFollower;
-  private prevSoft: SoftState;
-  private prevHard: HardState;
-  private readyOutstanding = false;
+  private readonly readyTracker: ReadyTracker;
 
   constructor(cfg: RaftConfig) {
     if (cfg.electionTick <= cfg.heartbeatTick) {
@@ -122,8 +115,7 @@ export class Raft {
     // never campaigns or counts votes with a stale configuration.
     this.replayCommittedConf();
     this.becomeFollower(this.term, NONE);
-    this.prevSoft = this.softState();
-    this.prevHard = this.hardState();
+    this.readyTracker = new ReadyTracker(this.softState(), this.hardState());
   }
 
   private replayCommittedConf(): void {
@@ -171,7 +163,7 @@ export class Raft {
     this.pendingReads = [];
   }
 
-  private resetProgress(): void {
+  resetProgress(): void {
     this.prs.clear();
     const last = this.log.lastIndex();
     for (const id of this.conf.ids()) {
@@ -215,7 +207,7 @@ export class Raft {
     if (self) self.recentActive = true;
     // An entry of the new term lets earlier entries commit (§5.4.2), and
     // blocks conf changes until it is applied (single-server change safety).
-    this.appendEntries([{ type: EntryType.Normal, data: new Uint8Array(0) }]);
+    repl.appendEntries(this, [{ type: EntryType.Normal, data: new Uint8Array(0) }]);
     this.pendingConfIndex = this.log.lastIndex();
   }
 
@@ -256,7 +248,7 @@ export class Raft {
     if (res === 'won') {
       if (this.role === 'preCandidate') this.campaign('election');
       else this.becomeLeader();
-      if (this.role === 'leader') this.bcastAppend();
+      if (this.role === 'leader') repl.bcastAppend(this);
     } else if (res === 'lost') {
       this.becomeFollower(this.term, NONE);
     }
@@ -266,48 +258,8 @@ export class Raft {
   // ---- the two inputs ---------------------------------------------------------
 
   tick(): void {
-    if (this.role === 'leader') this.tickLeader();
-    else this.tickElection();
-  }
-
-  private tickElection(): void {
-    this.electionElapsed++;
-    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
-      this.electionElapsed = 0;
-      this.campaign('preElection');
-    }
-  }
-
-  private tickLeader(): void {
-    this.heartbeatElapsed++;
-    this.electionElapsed++;
-    if (this.electionElapsed >= this.electionTimeout) {
-      this.electionElapsed = 0;
-      if (this.checkQuorum && !this.quorumActive()) {
-        this.becomeFollower(this.term, NONE); // §6.2: lost contact with a quorum
-        return;
-      }
-      this.leadTransferee = NONE; // a transfer that takes an election timeout failed
-    }
-    for (const [id, pr] of this.prs) {
-      if (pr.state === 'snapshot' && ++pr.snapshotTicks > this.electionTimeout) {
-        pr.becomeProbe(); // the snapshot or its ack was probably lost
-        this.sendAppend(id);
-      }
-    }
-    if (this.heartbeatElapsed >= this.heartbeatTimeout) {
-      this.heartbeatElapsed = 0;
-      this.bcastHeartbeat(this.readOnly.lastPendingContext());
-    }
-  }
-
-  private quorumActive(): boolean {
-    const active = new Map<NodeId, boolean>();
-    for (const [id, pr] of this.prs) {
-      active.set(id, id === this.id || pr.recentActive);
-      pr.recentActive = false;
-    }
-    return this.conf.voteResult(active) === 'won';
+    if (this.role === 'leader') tickLeader(this);
+    else tickElection(this);
   }
 
   step(m: Message): void {
@@ -364,131 +316,14 @@ export class Raft {
     this.msgs.push({ ...m, from: this.id, term: m.term ?? this.term } as Message);
   }
 
-  appendEntries(ents: { type: EntryType; data: Uint8Array }[]): Entry[] {
-    const last = this.log.lastIndex();
-    const full = ents.map((e, i) => ({ term: this.term, index: last + 1 + i, type: e.type, data: e.data }));
-    this.log.append(full);
-    this.prs.get(this.id)?.maybeUpdate(this.log.lastIndex());
-    this.maybeCommit();
-    return full;
-  }
 
-  /** Advances the commit index to what a quorum has; true if it moved. */
-  maybeCommit(): boolean {
-    const idx = this.conf.committedIndex((id) => this.prs.get(id)?.match);
-    if (!this.log.maybeCommit(idx, this.term)) return false;
-    this.releasePendingReads();
-    return true;
-  }
-
-  /** Sends entries (or a snapshot) to `to`; false if nothing was sent. */
-  sendAppend(to: NodeId, sendIfEmpty = true): boolean {
-    const pr = this.prs.get(to);
-    if (!pr || to === this.id || pr.isPaused()) return false;
-    const prevIndex = pr.next - 1;
-    const prevTerm = this.log.term(prevIndex);
-    if (prevTerm === undefined || pr.next < this.log.firstIndex()) {
-      const snapshot = this.log.snapshot();
-      if (snapshot.meta.index === 0) throw new RaftInvariantError(`need snapshot for ${to} but none exists`);
-      pr.becomeSnapshot(snapshot.meta.index);
-      this.send({ type: 'snap', to, snapshot });
-      return true;
-    }
-    let entries = this.log.entriesFrom(pr.next, this.maxSizePerMsg);
-    if (entries.length > this.maxEntriesPerMsg) entries = entries.slice(0, this.maxEntriesPerMsg);
-    if (entries.length === 0 && !sendIfEmpty) return false;
-    this.send({ type: 'app', to, index: prevIndex, logTerm: prevTerm, entries, commit: this.log.committed });
-    pr.sentEntries(entries.length, prevIndex + entries.length);
-    return true;
-  }
-
-  bcastAppend(): void {
-    for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id);
-  }
-
-  bcastHeartbeat(context?: string): void {
-    for (const [id, pr] of this.prs) {
-      if (id === this.id) continue;
-      // Never tell a follower to commit past what it is known to hold.
-      const commit = Math.min(pr.match, this.log.committed);
-      this.send({ type: 'heartbeat', to: id, commit, ...(context !== undefined ? { context } : {}) });
-    }
-  }
-
-  sendTimeoutNow(to: NodeId): void {
-    this.send({ type: 'timeoutNow', to });
-  }
-
-  // ---- reads -------------------------------------------------------------------
-
-  /** Starts a linearizable read; its ReadState appears in a later Ready. */
-  readIndex(context: string): void {
-    if (this.role === 'leader') {
-      this.handleReadIndex(context, this.id);
-    } else if (this.lead !== NONE) {
-      this.send({ type: 'readIndex', to: this.lead, context });
-    } else {
-      throw new NotLeaderError(this.id, this.lead);
-    }
-  }
-
-  handleReadIndex(context: string, from: NodeId): void {
-    if (this.log.term(this.log.committed) !== this.term) {
-      // Our commit index may be stale until an entry of our term commits.
-      this.pendingReads.push({ context, from });
-      return;
-    }
-    this.readOnly.add(context, this.log.committed, from, this.id);
-    this.maybeReleaseRead(context);
-    if (this.readOnly.size() > 0) this.bcastHeartbeat(context);
-  }
-
-  maybeReleaseRead(context: string): void {
-    const acks = this.readOnly.recvAck(this.id, context);
-    if (!acks) return;
-    const votes = new Map<NodeId, boolean>();
-    for (const id of acks) votes.set(id, true);
-    if (this.conf.voteResult(votes) !== 'won') return;
-    for (const rd of this.readOnly.advance(context)) {
-      if (rd.from === this.id) this.readStates.push({ index: rd.index, context: rd.context });
-      else this.send({ type: 'readIndexResp', to: rd.from, index: rd.index, context: rd.context });
-    }
-  }
-
-  private releasePendingReads(): void {
-    if (this.pendingReads.length === 0 || this.log.term(this.log.committed) !== this.term) return;
-    const reads = this.pendingReads;
-    this.pendingReads = [];
-    for (const r of reads) this.handleReadIndex(r.context, r.from);
-  }
 
   // ---- proposals ---------------------------------------------------------------
 
   propose(data: Uint8Array): { index: number; term: number } {
     this.checkCanPropose();
-    const [e] = this.appendEntries([{ type: EntryType.Normal, data }]);
-    this.bcastAppend();
-    return { index: e?.index ?? 0, term: this.term };
-  }
-
-  proposeConfChange(req: { type: 'add' | 'remove'; nodeId: NodeId; context?: string }): { index: number; term: number } {
-    this.checkCanPropose();
-    if (this.pendingConfIndex > this.log.applied) {
-      throw new ConfChangePendingError(this.pendingConfIndex, this.log.applied);
-    }
-    const voters = new Set(this.conf.incoming.voters);
-    if (req.type === 'add') {
-      if (voters.has(req.nodeId)) throw new InvalidConfChangeError(`${req.nodeId} is already a voter`);
-      voters.add(req.nodeId);
-    } else {
-      if (!voters.has(req.nodeId)) throw new InvalidConfChangeError(`${req.nodeId} is not a voter`);
-      if (voters.size === 1) throw new InvalidConfChangeError('cannot remove the last voter');
-      voters.delete(req.nodeId);
-    }
-    const cc: ConfChange = { ...req, voters: [...voters].sort() };
-    const [e] = this.appendEntries([{ type: EntryType.ConfChange, data: encodeConfChange(cc) }]);
-    this.pendingConfIndex = this.log.lastIndex();
-    this.bcastAppend();
+    const [e] = repl.appendEntries(this, [{ type: EntryType.Normal, data }]);
+    repl.bcastAppend(this);
     return { index: e?.index ?? 0, term: this.term };
   }
 
@@ -497,109 +332,54 @@ export class Raft {
     if (this.leadTransferee !== NONE) throw new LeaderTransferringError(this.id, this.leadTransferee);
   }
 
-  transferLeadership(to: NodeId): void {
-    if (this.role !== 'leader') throw new NotLeaderError(this.id, this.lead);
-    if (to === this.id) return;
-    if (!this.conf.has(to)) throw new InvalidConfChangeError(`transfer target ${to} is not a voter`);
-    this.leadTransferee = to;
-    this.electionElapsed = 0; // the transfer must finish within one election timeout
-    const pr = this.prs.get(to);
-    if (pr && pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
-    else this.sendAppend(to);
+  // ---- reads, membership, ready: see raft-reads.ts, raft-membership.ts, raft-ready.ts
+
+  /** Starts a linearizable read; its ReadState appears in a later Ready. */
+  readIndex(context: string): void {
+    reads.readIndex(this, context);
   }
 
-  // ---- membership ----------------------------------------------------------------
+  handleReadIndex(context: string, from: NodeId): void {
+    reads.handleReadIndex(this, context, from);
+  }
+
+  maybeReleaseRead(context: string): void {
+    reads.maybeReleaseRead(this, context);
+  }
+
+  releasePendingReads(): void {
+    reads.releasePendingReads(this);
+  }
+
+  proposeConfChange(req: { type: 'add' | 'remove'; nodeId: NodeId; context?: string }): { index: number; term: number } {
+    this.checkCanPropose();
+    return membership.proposeConfChange(this, req);
+  }
+
+  transferLeadership(to: NodeId): void {
+    membership.transferLeadership(this, to);
+  }
 
   /** Makes a committed conf change take effect (idempotent per log index). */
   applyConfChange(cc: ConfChange, index: number): void {
-    if (index <= this.confIndex) return;
-    this.confIndex = index;
-    this.conf = new JointConfig(cc.voters);
-    const last = this.log.lastIndex();
-    for (const id of this.conf.ids()) {
-      if (!this.prs.has(id)) {
-        const pr = new Progress(last + 1, this.maxInflight);
-        pr.recentActive = true;
-        this.prs.set(id, pr);
-      }
-    }
-    for (const id of [...this.prs.keys()]) if (!this.conf.has(id)) this.prs.delete(id);
-    if (this.role !== 'leader') return;
-    if (!this.conf.has(this.id)) {
-      this.becomeFollower(this.term, NONE); // removed leaders step down
-      return;
-    }
-    if (this.leadTransferee !== NONE && !this.conf.has(this.leadTransferee)) this.leadTransferee = NONE;
-    if (this.maybeCommit()) this.bcastAppend();
-    else for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id, false);
+    membership.applyConfChange(this, cc, index);
   }
 
   /** Follower side of InstallSnapshot; false if the snapshot brought nothing new. */
   restoreSnapshot(s: Snapshot): boolean {
-    if (s.meta.index <= this.log.committed) return false;
-    if (this.log.matchTerm(s.meta.index, s.meta.term)) {
-      // We already hold the snapshot's last entry: just fast-forward commit.
-      this.log.commitTo(s.meta.index);
-      return false;
-    }
-    this.log.restore(s);
-    this.conf = new JointConfig(s.meta.conf.voters);
-    this.confIndex = s.meta.index;
-    this.resetProgress();
-    return true;
+    return membership.restoreSnapshot(this, s);
   }
 
-  // ---- ready / advance -------------------------------------------------------------
-
   hasReady(): boolean {
-    if (this.readyOutstanding) return false;
-    const ss = this.softState();
-    return (
-      ss.leader !== this.prevSoft.leader ||
-      ss.role !== this.prevSoft.role ||
-      !isHardStateEqual(this.hardState(), this.prevHard) ||
-      this.log.unstable.entries.length > 0 ||
-      this.log.unstable.snapshot !== undefined ||
-      this.msgs.length > 0 ||
-      this.readStates.length > 0 ||
-      this.log.hasNextCommittedEntries()
-    );
+    return this.readyTracker.hasReady(this);
   }
 
   /** Takes the pending batch; call advance(rd) once it has been handled. */
   ready(): Ready {
-    if (this.readyOutstanding) throw new RaftInvariantError('ready() called before advance()');
-    const ss = this.softState();
-    const hs = this.hardState();
-    const rd: Ready = {
-      ...(ss.leader !== this.prevSoft.leader || ss.role !== this.prevSoft.role ? { softState: ss } : {}),
-      ...(!isHardStateEqual(hs, this.prevHard) ? { hardState: hs } : {}),
-      entries: [...this.log.unstable.entries],
-      ...(this.log.unstable.snapshot ? { snapshot: this.log.unstable.snapshot } : {}),
-      committedEntries: this.log.nextCommittedEntries(),
-      messages: this.msgs,
-      readStates: this.readStates,
-    };
-    this.msgs = [];
-    this.readStates = [];
-    this.prevSoft = ss;
-    this.prevHard = hs;
-    this.readyOutstanding = true;
-    return rd;
+    return this.readyTracker.ready(this);
   }
 
   advance(rd: Ready): void {
-    this.readyOutstanding = false;
-    const lastEnt = rd.entries[rd.entries.length - 1];
-    if (lastEnt) this.log.unstable.stableTo(lastEnt.index, lastEnt.term);
-    if (rd.snapshot) {
-      this.log.unstable.stableSnapTo(rd.snapshot.meta.index);
-      if (rd.snapshot.meta.index > this.log.applied) this.log.appliedTo(rd.snapshot.meta.index);
-    }
-    for (const e of rd.committedEntries) {
-      if (e.type === EntryType.ConfChange) this.applyConfChange(decodeConfChange(e.data), e.index);
-    }
-    const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
-    if (lastApplied) this.log.appliedTo(lastApplied.index);
+    this.readyTracker.advance(this, rd);
   }
 }

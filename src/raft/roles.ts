@@ -1,9 +1,10 @@
-// Role-specific message handling. Raft swaps between these step functions
+// Role-specific message handling and ticks. Raft swaps between these step functions
 // on every role transition; term checks and votes are handled before them
 // in Raft.step, so every message here carries the current term.
 
 import type { Raft } from './raft.js';
-import type { Message } from './types.js';
+import { bcastAppend, bcastHeartbeat, maybeCommit, sendAppend, sendTimeoutNow } from './raft-replication.js';
+import { type Message, NONE, type NodeId } from './types.js';
 
 export function stepLeader(r: Raft, m: Message): void {
   const pr = r.prs.get(m.from);
@@ -18,7 +19,7 @@ export function stepLeader(r: Raft, m: Message): void {
       if (m.reject) {
         if (pr.maybeDecrTo(index, m.rejectHint ?? 0)) {
           if (pr.state === 'replicate') pr.becomeProbe();
-          r.sendAppend(m.from);
+          sendAppend(r, m.from);
         }
         return;
       }
@@ -27,13 +28,13 @@ export function stepLeader(r: Raft, m: Message): void {
       if (pr.state === 'probe') pr.becomeReplicate();
       else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeReplicate();
       else if (pr.state === 'replicate') pr.inflights.freeLE(index);
-      if (r.maybeCommit()) r.bcastAppend();
-      else if (wasPaused) r.sendAppend(m.from);
+      if (maybeCommit(r)) bcastAppend(r);
+      else if (wasPaused) sendAppend(r, m.from);
       // Pipelining: keep sending while the inflight window has room.
-      while (r.sendAppend(m.from, false)) {
+      while (sendAppend(r, m.from, false)) {
         /* keep filling the window */
       }
-      if (m.from === r.leadTransferee && pr.match === r.log.lastIndex()) r.sendTimeoutNow(m.from);
+      if (m.from === r.leadTransferee && pr.match === r.log.lastIndex()) sendTimeoutNow(r, m.from);
       return;
     }
     case 'heartbeatResp': {
@@ -42,7 +43,7 @@ export function stepLeader(r: Raft, m: Message): void {
       pr.probeSent = false;
       // A full window with no progress means appends were lost; free a slot.
       if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
-      if (pr.match < r.log.lastIndex()) r.sendAppend(m.from);
+      if (pr.match < r.log.lastIndex()) sendAppend(r, m.from);
       if (m.context !== undefined) {
         r.readOnly.recvAck(m.from, m.context);
         r.maybeReleaseRead(m.context);
@@ -135,4 +136,46 @@ function handleSnapshot(r: Raft, m: Message): void {
   r.restoreSnapshot(s);
   // Acknowledge only what is known to match the leader: the commit index.
   r.send({ type: 'appResp', to: m.from, index: r.log.committed });
+}
+
+// ---- ticks ----------------------------------------------------------------------
+
+export function tickElection(r: Raft): void {
+  r.electionElapsed++;
+  if (r.promotable() && r.electionElapsed >= r.randomizedElectionTimeout) {
+    r.electionElapsed = 0;
+    r.campaign('preElection');
+  }
+}
+
+export function tickLeader(r: Raft): void {
+  r.heartbeatElapsed++;
+  r.electionElapsed++;
+  if (r.electionElapsed >= r.electionTimeout) {
+    r.electionElapsed = 0;
+    if (r.checkQuorum && !quorumActive(r)) {
+      r.becomeFollower(r.term, NONE); // §6.2: lost contact with a quorum
+      return;
+    }
+    r.leadTransferee = NONE; // a transfer that takes an election timeout failed
+  }
+  for (const [id, pr] of r.prs) {
+    if (pr.state === 'snapshot' && ++pr.snapshotTicks > r.electionTimeout) {
+      pr.becomeProbe(); // the snapshot or its ack was probably lost
+      sendAppend(r, id);
+    }
+  }
+  if (r.heartbeatElapsed >= r.heartbeatTimeout) {
+    r.heartbeatElapsed = 0;
+    bcastHeartbeat(r, r.readOnly.lastPendingContext());
+  }
+}
+
+function quorumActive(r: Raft): boolean {
+  const active = new Map<NodeId, boolean>();
+  for (const [id, pr] of r.prs) {
+    active.set(id, id === r.id || pr.recentActive);
+    pr.recentActive = false;
+  }
+  return r.conf.voteResult(active) === 'won';
 }
