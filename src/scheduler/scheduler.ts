@@ -10,6 +10,7 @@
 // overall; each placement re-checks only the dynamic filters (memory, cpu, host ports, max
 // replicas) on the heap's top. A group costs O(nodes + tasks · log nodes).
 import type { Node, Service, Task } from '../store/objects.js';
+import type { StoreEvent } from '../store/state.js';
 import { SchedulerError } from './errors.js';
 import type { Filter } from './filters/filter.js';
 import { hostPortsOf, isActiveTask, NodeInfo, taskLoad, type TaskLoad } from './node-info.js';
@@ -166,6 +167,32 @@ export class Scheduler {
   removeTask(id: string): void {
     const prev = this.placed.get(id);
     if (prev !== undefined) this.forget(id, prev);
+  }
+
+  /**
+   * Applies store change events (from `Store.subscribe`) to the counters: nodes, services
+   * and tasks created, updated or deleted. Other tables are ignored. Only reads the events.
+   */
+  applyEvents(events: readonly StoreEvent[]): void {
+    for (const e of events) {
+      const gone = e.kind === 'delete';
+      switch (e.table) {
+        case 'nodes':
+          if (gone) this.removeNode(e.object.ID);
+          else this.setNode(e.object as Node);
+          break;
+        case 'services':
+          if (gone) this.removeService(e.object.ID);
+          else this.setService(e.object as Service);
+          break;
+        case 'tasks':
+          if (gone) this.removeTask(e.object.ID);
+          else this.setTask(e.object as Task);
+          break;
+        default:
+          break;
+      }
+    }
   }
 
   /**

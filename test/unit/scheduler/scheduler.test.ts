@@ -146,4 +146,28 @@ void describe('Scheduler (incremental)', () => {
     s.setNode(node('b'));
     assert.equal(s.nodeInfo('b')?.serviceTasks('web'), 2, 'tasks on a returning node count again');
   });
+
+  void it('follows store events: nodes, services and tasks come, change and go', () => {
+    const s = new Scheduler();
+    const web = service('web', [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 80, PublishMode: 'host' }]);
+    s.applyEvents([
+      { table: 'nodes', kind: 'create', object: node('a') },
+      { table: 'nodes', kind: 'create', object: node('b') },
+      { table: 'services', kind: 'create', object: web },
+      { table: 'tasks', kind: 'create', object: task('web.1', 'web', { nodeId: 'a' }) },
+      { table: 'clusters', kind: 'update', object: { ID: 'cluster' } as never },
+    ]);
+    assert.equal(s.nodeInfo('a')?.hostPortsInUse.has('80/tcp'), true);
+    assert.deepEqual(s.schedule([task('web.2', 'web')]).assignments, [{ taskId: 'web.2', nodeId: 'b' }]);
+    s.applyEvents([
+      { table: 'tasks', kind: 'update', object: task('web.2', 'web', { nodeId: 'b', state: 'assigned' }) },
+      { table: 'tasks', kind: 'delete', object: task('web.1', 'web', { nodeId: 'a' }) },
+      { table: 'nodes', kind: 'update', object: node('b', { availability: 'drain' }) },
+    ]);
+    assert.equal(s.nodeInfo('a')?.activeTasks, 0);
+    assert.equal(s.nodeInfo('b')?.activeTasks, 1, 'the committed copy of web.2 is not counted twice');
+    assert.deepEqual(s.schedule([task('web.3', 'web')]).assignments, [{ taskId: 'web.3', nodeId: 'a' }]);
+    s.applyEvents([{ table: 'nodes', kind: 'delete', object: node('a') }]);
+    assert.equal(s.nodeInfo('a'), undefined);
+  });
 });
