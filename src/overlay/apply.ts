@@ -119,7 +119,7 @@ export async function addEndpoint(ctx: ApplyContext, dn: DesiredNetwork, a: Endp
 
 /** Static FDB (MAC -> remote VTEP) and neighbour (IP -> MAC, answered by vxlan proxy) entries. */
 export async function programPeers(ctx: ApplyContext, p: NetworkPlan): Promise<void> {
-  const { fdbDel, fdbAppend, neighDel, neighReplace } = p.peers;
+  const { fdbDel, fdbAppend, neighDel, neighReplace, learnedDel } = p.peers;
   const sb = p.net.sandbox;
   const fdb = [
     ...fdbDel.map((mac) => `fdb del ${mac} dev ${VXLAN} self`),
@@ -129,6 +129,11 @@ export async function programPeers(ctx: ApplyContext, p: NetworkPlan): Promise<v
     ...neighDel.map((addr) => `neigh del ${addr} dev ${VXLAN}`),
     ...neighReplace.map((n) => `neigh replace ${n.ip} lladdr ${n.mac} dev ${VXLAN} nud permanent`),
   ];
+  if (learnedDel.length > 0) {
+    // Best effort (an entry may age out between read and delete): -force, errors only logged.
+    const flush = batch(learnedDel.map((mac) => `fdb del ${mac} dev ${VXLAN} master`));
+    await ctx.run.run(bridge(sb, '-force', '-batch', '-'), { input: flush }).catch((e: unknown) => ctx.log.debug({ err: e, sandbox: sb }, 'overlay: flushing learned entries'));
+  }
   try {
     await Promise.all([
       fdb.length > 0 ? ctx.run.run(bridge(sb, '-batch', '-'), { input: batch(fdb) }) : undefined,

@@ -134,6 +134,7 @@ export interface FdbEntry {
   dst: string | undefined;
   /** Set for the bridge's (master) entries; the VXLAN device's own table has none. */
   master: string | undefined;
+  permanent: boolean;
 }
 
 export function parseFdb(rows: unknown[]): FdbEntry[] {
@@ -142,7 +143,7 @@ export function parseFdb(rows: unknown[]): FdbEntry[] {
     if (!isObj(r)) continue;
     const mac = str(r['mac']);
     if (mac === undefined) continue;
-    out.push({ mac: mac.toLowerCase(), dev: str(r['ifname']), dst: str(r['dst']), master: str(r['master']) });
+    out.push({ mac: mac.toLowerCase(), dev: str(r['ifname']), dst: str(r['dst']), master: str(r['master']), permanent: r['state'] === 'permanent' });
   }
   return out;
 }

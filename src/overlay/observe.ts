@@ -33,6 +33,8 @@ export interface ObservedSandbox {
   neigh: NeighEntry[];
   /** The VXLAN device's own entries that have a remote (dst). */
   fdb: FdbEntry[];
+  /** MACs the bridge has learned behind vxlan0 (a cache, not programmed state). */
+  learned: string[];
 }
 
 export interface ObservedContainer {
@@ -153,7 +155,7 @@ async function readOnce(run: CommandRunner, prefix: string | undefined, pids: re
 }
 
 function toSandbox(name: string, vni: number, addrText: string, neighText: string, fdbText: string): ObservedSandbox {
-  const sb: ObservedSandbox = { name, vni, bridge: undefined, vxlan: undefined, veths: [], strays: [], neigh: [], fdb: [] };
+  const sb: ObservedSandbox = { name, vni, bridge: undefined, vxlan: undefined, veths: [], strays: [], neigh: [], fdb: [], learned: [] };
   for (const link of parseLinks(parseJsonStream(addrText)[0] ?? [])) {
     if (link.name === 'lo') continue;
     if (link.name === BRIDGE && link.kind === 'bridge') sb.bridge = { ...link, meta: parseBridgeAlias(link.alias) };
@@ -162,7 +164,9 @@ function toSandbox(name: string, vni: number, addrText: string, neighText: strin
     else sb.strays.push(link.name);
   }
   sb.neigh = parseNeigh(parseJsonStream(neighText)[0] ?? []).filter((n) => n.dev === VXLAN);
-  sb.fdb = parseFdb(parseJsonStream(fdbText)[0] ?? []).filter((f) => f.dev === VXLAN && f.master === undefined && f.dst !== undefined);
+  const fdb = parseFdb(parseJsonStream(fdbText)[0] ?? []).filter((f) => f.dev === VXLAN);
+  sb.fdb = fdb.filter((f) => f.master === undefined && f.dst !== undefined);
+  sb.learned = fdb.filter((f) => f.master === BRIDGE && !f.permanent).map((f) => f.mac);
   return sb;
 }
 

@@ -17,6 +17,12 @@ export interface PeerChanges {
   fdbAppend: Array<{ mac: string; dst: string }>;
   neighDel: string[];
   neighReplace: Array<{ ip: string; mac: string }>;
+  /**
+   * MACs the bridge learned behind vxlan0 that are not remote endpoints (any more): dropped so
+   * that traffic to a reused IP/MAC now local is not sent into the tunnel until they age out.
+   * A cache flush, not counted as a change.
+   */
+  learnedDel: string[];
 }
 
 export interface NetworkPlan {
@@ -135,7 +141,7 @@ export function planSync(input: PlanInput): Plan {
       removeLinks: [],
       aliasUpdates: [],
       add: [],
-      peers: { fdbDel: [], fdbAppend: [], neighDel: [], neighReplace: [] },
+      peers: { fdbDel: [], fdbAppend: [], neighDel: [], neighReplace: [], learnedDel: [] },
     };
     networks.push(plan);
 
@@ -278,4 +284,5 @@ function diffPeers(plan: NetworkPlan, sb: ObservedSandbox | undefined, counts: P
     p.fdbDel.push(mac);
     if (!staleMacs.has(mac)) counts.remoteRemoved += 1;
   }
+  p.learnedDel = [...new Set(sb?.learned ?? [])].filter((mac) => !wantMacs.has(mac));
 }

@@ -58,7 +58,8 @@ function programmedAs(nets: DesiredNetwork[]): { sandboxes: ObservedSandbox[]; c
       }),
       strays: [],
       neigh: dn.remote.map((r) => ({ ip: r.ip, mac: r.mac, dev: 'vxlan0', permanent: true })),
-      fdb: dn.remote.map((r) => ({ mac: r.mac, dev: 'vxlan0', dst: r.hostAddr, master: undefined })),
+      fdb: dn.remote.map((r) => ({ mac: r.mac, dev: 'vxlan0', dst: r.hostAddr, master: undefined, permanent: true })),
+      learned: dn.remote.map((r) => r.mac),
     };
   });
   return { sandboxes, containers: new Map([[100, { pid: 100, netns: 'ns100', links: containerLinks }]]) };
@@ -159,7 +160,7 @@ void describe('planSync', () => {
     for (const n of p.networks) {
       assert.equal(n.action, 'keep');
       assert.deepEqual([n.add, n.removeLinks, n.aliasUpdates, n.bridgeAlias], [[], [], [], undefined]);
-      assert.deepEqual(n.peers, { fdbDel: [], fdbAppend: [], neighDel: [], neighReplace: [] });
+      assert.deepEqual(n.peers, { fdbDel: [], fdbAppend: [], neighDel: [], neighReplace: [], learnedDel: [] });
     }
   });
 
@@ -180,8 +181,10 @@ void describe('planSync', () => {
       ],
       neighDel: [],
       neighReplace: [{ ip: '10.0.9.4', mac: '02:42:0a:00:09:04' }],
+      learnedDel: [],
     });
-    assert.deepEqual(b!.peers, { fdbDel: ['02:42:0a:00:0a:03'], fdbAppend: [], neighDel: ['10.0.10.3'], neighReplace: [] });
+    // The bridge's learned entry for the MAC that left is flushed too (not counted).
+    assert.deepEqual(b!.peers, { fdbDel: ['02:42:0a:00:0a:03'], fdbAppend: [], neighDel: ['10.0.10.3'], neighReplace: [], learnedDel: ['02:42:0a:00:0a:03'] });
     assert.deepEqual(p.counts, { ...zero, remoteAdded: 1, remoteUpdated: 1, remoteRemoved: 1 });
   });
 
