@@ -14,10 +14,12 @@ import type { StoreEvent } from '../store/state.js';
 import { SchedulerError } from './errors.js';
 import type { Filter } from './filters/filter.js';
 import { hostPortsOf, isActiveTask, NodeInfo, taskLoad, type TaskLoad } from './node-info.js';
-import { Candidate, goesBefore } from './ordering.js';
+import { Candidate } from './ordering.js';
+import { SCAN_MAX_TASKS, scanPicker, treePicker } from './pickers.js';
 import { defaultFilters, noSuitableNode, Pipeline } from './pipeline.js';
 import { parsePlacementPrefs } from './placement-pref.js';
 import { SpreadTree } from './spread.js';
+import { groupPending } from './task-groups.js';
 
 export interface ScheduleInput {
   readonly nodes: readonly Node[];
@@ -56,9 +58,6 @@ export interface SchedulerOptions {
 export function schedule(input: ScheduleInput, pending: readonly Task[], options?: SchedulerOptions): ScheduleResult {
   return Scheduler.once(input, pending, options);
 }
-
-/** Groups up to this many tasks, without spread preferences, are placed by scanning instead of a heap. */
-const SCAN_MAX_TASKS = 4;
 
 /** One group's static filter results (1 = passed, by index in nodeList) and failure counts. */
 interface StaticPass {
@@ -197,35 +196,17 @@ export class Scheduler {
 
   /**
    * Places `pending` tasks. Tasks with a NodeID (global services) are checked against that
-   * node only; the others are grouped and spread. Tasks are handled in input order within
-   * a group; groups in order of first appearance, pre-assigned tasks first.
+   * node only, first; the others are grouped (see groupPending) and spread, groups in order
+   * of first appearance, tasks in input order within a group.
    */
   schedule(pending: readonly Task[]): ScheduleResult {
     const result: ScheduleResult = { assignments: [], unplaced: [] };
     // A pending task is not placed, whatever the snapshot said.
     for (const t of pending) this.removeTask(t.ID);
-    const groups = new Map<string, Task[]>();
-    const seen = new Set<string>();
-    let prev: Task | undefined;
-    let prevKey = '';
-    for (const t of pending) {
-      // The same task twice in one batch gets one decision.
-      if (seen.has(t.ID)) continue;
-      seen.add(t.ID);
-      if (t.NodeID !== undefined && t.NodeID !== '') {
-        this.schedulePreassigned(t, result);
-        continue;
-      }
-      // Tasks of a service usually come together: skip the JSON when the spec matches the last one's.
-      const key = prev !== undefined && samePlacement(prev, t) ? prevKey : groupKey(t);
-      prev = t;
-      prevKey = key;
-      const g = groups.get(key);
-      if (g === undefined) groups.set(key, [t]);
-      else g.push(t);
-    }
+    const { preassigned, groups } = groupPending(pending);
+    for (const t of preassigned) this.schedulePreassigned(t, result);
     const staticPasses = new Map<string, StaticPass>();
-    for (const g of groups.values()) this.scheduleGroup(g, result, staticPasses);
+    for (const g of groups) this.scheduleGroup(g, result, staticPasses);
     return result;
   }
 
@@ -308,8 +289,8 @@ export class Scheduler {
 
     const load = this.loadOf(first);
     const pick = scan
-      ? this.scanPicker(serviceId, eligible, load)
-      : this.treePicker(SpreadTree.build(prefs, candidates), load);
+      ? scanPicker(pipeline, serviceId, eligible, load)
+      : treePicker(pipeline, SpreadTree.build(prefs, candidates), load);
     for (let i = 0; i < group.length; i++) {
       const task = group[i] as Task;
       const nodeId = pick();
@@ -326,39 +307,6 @@ export class Scheduler {
     }
   }
 
-  /** Places one task per call via the spread tree's heaps; returns the node ID or undefined when full. */
-  private treePicker(tree: SpreadTree, load: TaskLoad): () => string | undefined {
-    const pipeline = this.pipeline;
-    const fits = pipeline.hasDynamic ? (c: Candidate) => pipeline.fitsDynamic(c.info) : () => true;
-    const add = (c: Candidate) => {
-      c.info.addTask(load);
-      c.serviceTasks++;
-    };
-    return () => tree.place(fits, add)?.info.id;
-  }
-
-  /**
-   * Places one task per call by scanning `eligible` for the best node; the dynamic filters
-   * run only on a node that would beat the best so far.
-   */
-  private scanPicker(serviceId: string, eligible: readonly NodeInfo[], load: TaskLoad): () => string | undefined {
-    const pipeline = this.pipeline;
-    const dynamic = pipeline.hasDynamic;
-    return () => {
-      let best: NodeInfo | undefined;
-      let bestCount = 0;
-      for (const n of eligible) {
-        const count = n.serviceTasks(serviceId);
-        if (best !== undefined && !goesBefore(count, n, bestCount, best)) continue;
-        if (dynamic && !pipeline.fitsDynamic(n)) continue;
-        best = n;
-        bestCount = count;
-      }
-      best?.addTask(load);
-      return best?.id;
-    };
-  }
-
   /** Points the pipeline at `task`; returns a reason if the task's spec cannot be used. */
   private setPipelineTask(task: Task): string | undefined {
     try {
@@ -373,34 +321,4 @@ export class Scheduler {
   private loadOf(task: Task): TaskLoad {
     return taskLoad(task, this.portsByService.get(task.ServiceID));
   }
-}
-
-function samePlacement(a: Task, b: Task): boolean {
-  if (a.ServiceID !== b.ServiceID) return false;
-  const pa = a.Spec.Placement;
-  const pb = b.Spec.Placement;
-  const ra = a.Spec.Resources?.Reservations;
-  const rb = b.Spec.Resources?.Reservations;
-  return (
-    ra?.NanoCPUs === rb?.NanoCPUs &&
-    ra?.MemoryBytes === rb?.MemoryBytes &&
-    pa?.MaxReplicas === pb?.MaxReplicas &&
-    sameList(pa?.Constraints, pb?.Constraints, (x, y) => x === y) &&
-    sameList(pa?.Preferences, pb?.Preferences, (x, y) => x.Spread?.SpreadDescriptor === y.Spread?.SpreadDescriptor)
-  );
-}
-
-function sameList<T>(a: readonly T[] | undefined, b: readonly T[] | undefined, eq: (x: T, y: T) => boolean): boolean {
-  if (a === b) return true;
-  const la = a?.length ?? 0;
-  if (la !== (b?.length ?? 0)) return false;
-  for (let i = 0; i < la; i++) if (!eq(a![i]!, b![i]!)) return false;
-  return true;
-}
-
-/** Tasks with the same key are interchangeable for placement. */
-function groupKey(t: Task): string {
-  const p = t.Spec.Placement;
-  const r = t.Spec.Resources?.Reservations;
-  return `${t.ServiceID}\u0000${JSON.stringify([p?.Constraints, p?.Preferences, p?.MaxReplicas, r?.NanoCPUs, r?.MemoryBytes])}`;
 }
