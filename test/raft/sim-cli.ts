@@ -1,4 +1,4 @@
-// npm run sim -- --seeds N [--nodes 3|5] [--seed S] [--steps K] [--verbose]
+// npm run sim -- --seeds N [--from F] [--nodes 3|5] [--seed S] [--steps K] [--trace] [--verbose]
 // Runs seeds through the simulator; a failure prints its seed, the error and
 // the replayable trace (rerun with --seed S to replay it exactly).
 
@@ -10,6 +10,7 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '100' },
     nodes: { type: 'string' },
     seed: { type: 'string' },
+    from: { type: 'string', default: '1' },
     steps: { type: 'string', default: '300' },
     verbose: { type: 'boolean', default: false },
     trace: { type: 'boolean', default: false },
@@ -17,7 +18,7 @@ const { values } = parseArgs({
 });
 
 const nodeCounts = values.nodes ? [Number(values.nodes)] : [3, 5];
-const seeds = values.seed !== undefined ? [Number(values.seed)] : Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
+const seeds = values.seed !== undefined ? [Number(values.seed)] : Array.from({ length: Number(values.seeds) }, (_, i) => i + Number(values.from));
 const steps = Number(values.steps);
 const started = Date.now();
 let failures = 0;
