@@ -82,16 +82,24 @@ export async function createSandbox(ctx: ApplyContext, dn: DesiredNetwork): Prom
 
 /** In-place fixes of a kept sandbox: stray/mismatched links out, aliases rewritten. */
 export async function fixSandbox(ctx: ApplyContext, p: NetworkPlan): Promise<void> {
-  const lines = [
-    ...p.removeLinks.map((l) => `link del ${l}`),
+  const sb = p.net.sandbox;
+  if (p.removeLinks.length > 0) {
+    // -force: a veth whose container died since the read is already gone, and that must not
+    // stop the others. What really failed shows up again at the next read (and an add that
+    // needs the name fails with its own error).
+    await ctx.run
+      .run(ip(sb, '-force', '-batch', '-'), { input: batch(p.removeLinks.map((l) => `link del ${l}`)) })
+      .catch((e: unknown) => ctx.log.warn({ err: e, sandbox: sb }, 'overlay: deleting links'));
+  }
+  const updates = [
     ...p.aliasUpdates.map((a) => `link set ${a.veth} alias ${a.alias}`),
     ...(p.bridgeAlias !== undefined ? [`link set ${BRIDGE} alias ${p.bridgeAlias}`] : []),
   ];
-  if (lines.length === 0) return;
+  if (updates.length === 0) return;
   try {
-    await ctx.run.run(ip(p.net.sandbox, '-batch', '-'), { input: batch(lines) });
+    await ctx.run.run(ip(sb, '-batch', '-'), { input: batch(updates) });
   } catch (e) {
-    throw new OverlayNetworkError('SANDBOX_FAILED', p.net.net.id, p.net.net.vni, 'removing or updating links failed', undefined, { cause: e });
+    throw new OverlayNetworkError('SANDBOX_FAILED', p.net.net.id, p.net.net.vni, 'updating link aliases failed', undefined, { cause: e });
   }
 }
 

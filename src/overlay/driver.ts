@@ -125,7 +125,8 @@ export class OverlayDriver {
         if (p.action === 'keep') await fixSandbox(ctx, p);
         else await createSandbox(ctx, p.net);
       } catch (e) {
-        broken.add(p);
+        // A kept sandbox is still usable after a failed alias update; a new one is not.
+        if (p.action !== 'keep') broken.add(p);
         fail(e, p);
       }
     });
