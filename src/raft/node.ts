@@ -197,7 +197,9 @@ export class RaftNode {
   async addMember(id: NodeId, address: string): Promise<void> {
     this.addresses[id] = address;
     this.transport.setPeer(id, address);
-    await this.call('addMember', () => this.core.proposeConfChange({ type: 'add', nodeId: id, context: address }));
+    // The entry carries the whole address book, so the new member can reach everyone.
+    const context = JSON.stringify(this.addresses);
+    await this.call('addMember', () => this.core.proposeConfChange({ type: 'add', nodeId: id, context }));
   }
 
   async removeMember(id: NodeId): Promise<void> {
@@ -323,8 +325,12 @@ export class RaftNode {
     if (e.type === EntryType.ConfChange) {
       const cc = decodeConfChange(e.data);
       if (cc.type === 'add' && cc.context) {
-        this.addresses[cc.nodeId] = cc.context;
-        this.transport.setPeer(cc.nodeId, cc.context);
+        const book = JSON.parse(cc.context) as Record<NodeId, string>;
+        for (const [id, addr] of Object.entries(book)) {
+          if (this.addresses[id] !== undefined && id !== cc.nodeId) continue; // ours may be newer
+          this.addresses[id] = addr;
+          this.transport.setPeer(id, addr);
+        }
       } else if (cc.type === 'remove' && cc.nodeId !== this.id) {
         delete this.addresses[cc.nodeId];
         this.transport.removePeer(cc.nodeId);

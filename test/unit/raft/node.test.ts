@@ -127,6 +127,45 @@ void describe('RaftNode over gRPC', () => {
     }
   });
 
+  void it('adds a joining member, transfers leadership to it, and removes a member', async () => {
+    const members: Member[] = [];
+    const transports: GrpcTransport[] = [];
+    for (const id of ['a', 'b', 'c', 'd']) {
+      const dir = await mkdtemp(join(tmpdir(), `raft-join-${id}-`));
+      dirs.push(dir);
+      const t = await GrpcTransport.listen({ id, listen: '127.0.0.1:0', secret: SECRET, logger });
+      transports.push(t);
+      members.push({ id, dir, address: t.address, fsm: new KvFsm(), node: undefined });
+    }
+    const initial = members.slice(0, 3);
+    const peers = Object.fromEntries(initial.map((m) => [m.id, m.address]));
+    await Promise.all(initial.map((m, i) => startMember(m, peers, transports[i])));
+    const d = members[3] as Member;
+    try {
+      const leader = await waitFor('a leader', () => leaderOf(initial));
+      for (let i = 0; i < 5; i++) await leader.node?.propose(enc.encode(`k${i}=${i}`));
+      // d knows nobody; it learns addresses from the leader's calls and the log.
+      d.fsm = new KvFsm();
+      d.node = await RaftNode.start({ id: 'd', dataDir: d.dir, peers: {}, join: true, secret: SECRET, transport: transports[3], fsm: d.fsm, logger, ...TIMING });
+      await leader.node?.addMember('d', d.address);
+      await waitFor('d to catch up', () => d.fsm.data.get('k4') === '4' || undefined);
+      assert.deepEqual(d.node.status().voters, ['a', 'b', 'c', 'd']);
+
+      await leader.node?.transferLeadership('d');
+      await waitFor('d to lead', () => d.node?.isLeader || undefined);
+      await d.node.propose(enc.encode('from-d=1'));
+      await waitFor('replication from d', () => members.every((m) => m.fsm.data.get('from-d') === '1') || undefined);
+
+      await d.node.removeMember(leader.id);
+      await waitFor('removal applied everywhere', () =>
+        members.filter((m) => m !== leader).every((m) => m.node?.status().voters.join() === ['a', 'b', 'c', 'd'].filter((x) => x !== leader.id).join()) || undefined);
+      await d.node.propose(enc.encode('after-remove=1'));
+      await waitFor('3-member cluster still commits', () => members.filter((m) => m !== leader).every((m) => m.fsm.data.get('after-remove') === '1') || undefined);
+    } finally {
+      await Promise.all(members.map((m) => m.node?.stop()));
+    }
+  });
+
   void it('refuses a peer without the cluster secret', async () => {
     const t = await GrpcTransport.listen({ id: 'z', listen: '127.0.0.1:0', secret: SECRET, logger });
     let received = 0;
