@@ -117,6 +117,8 @@ function equalFold(have: string, want: string): boolean {
   return have === want || (have.length === want.length && have.toLowerCase() === want);
 }
 
+// Label maps are optional-chained although the types require them: nodes come from API
+// input and agents, and a node without labels must read as '' rather than throw.
 function reader(c: Constraint): (node: Node) => string {
   const label = c.label ?? '';
   switch (c.field) {
@@ -131,9 +133,9 @@ function reader(c: Constraint): (node: Node) => string {
     case 'node.platform.arch':
       return (n) => n.Description.Platform.Architecture;
     case 'node.labels':
-      return (n) => n.Spec.Labels[label] ?? '';
+      return (n) => n.Spec.Labels?.[label] ?? '';
     case 'engine.labels':
-      return (n) => n.Description.Engine.Labels[label] ?? '';
+      return (n) => n.Description.Engine?.Labels?.[label] ?? '';
     case 'node.ip':
       return (n) => n.Status.Addr;
   }

@@ -55,6 +55,7 @@ export function parsePlacementPrefs(placement: Placement | undefined): SpreadPre
 
 /** The node's value for a spread preference; a missing label is '' (its own group). */
 export function spreadValue(pref: SpreadPreference, node: Node): string {
-  const labels = pref.source === 'node.labels' ? node.Spec.Labels : node.Description.Engine.Labels;
-  return labels[pref.label] ?? '';
+  // Optional-chained: a node from an agent or the API may come without label maps.
+  const labels = pref.source === 'node.labels' ? node.Spec.Labels : node.Description.Engine?.Labels;
+  return labels?.[pref.label] ?? '';
 }

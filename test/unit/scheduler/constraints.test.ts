@@ -82,6 +82,19 @@ void describe('constraint keys and operators', () => {
     assert.deepEqual(unlabeled, ids((i) => i % 5 === 0));
   });
 
+  void it('a node object without label maps reads labels as empty instead of throwing', () => {
+    const bare = node('bare');
+    delete (bare.Spec as { Labels?: unknown }).Labels;
+    delete (bare.Description.Engine as { Labels?: unknown }).Labels;
+    const r = schedule({ nodes: [bare], tasks: [] }, [
+      ...tasks(1, 'a', { constraints: ['node.labels.zone!=east', 'engine.labels.disk!=ssd'] }),
+      ...tasks(1, 'b', { constraints: ['node.labels.zone==east'] }),
+      ...tasks(1, 'c', { spread: ['node.labels.zone', 'engine.labels.disk'] }),
+    ]);
+    assert.deepEqual(r.assignments.map((a) => a.taskId), ['a.1', 'c.1']);
+    assert.equal(r.unplaced[0]?.reason, 'no suitable node (scheduling constraints not satisfied on 1 node)');
+  });
+
   void it('explains unmatched constraints with the node count, and 1 node in the singular', () => {
     const r = schedule({ nodes: cluster, tasks: [] }, tasks(1, 'svc', { constraints: ['node.labels.zone==mars'] }));
     assert.equal(r.unplaced[0]?.reason, 'no suitable node (scheduling constraints not satisfied on 300 nodes)');
