@@ -51,6 +51,7 @@ try {
   }
   console.log(`underlay (host to host, veth + bridge, MTU 1500): ${await iperf(lab, lab.hosts[1]!.ns, lab.hosts[0]!.ns, lab.hosts[1]!.addr)}`);
   console.log(`overlay  (container to container, VXLAN, MTU 1450): ${await iperf(lab, c2.ns, c1.ns, '10.0.20.3')}`);
+  console.log(`underlay UDP, 1350-byte datagrams, 1 Gbit/s offered: ${await iperf(lab, lab.hosts[1]!.ns, lab.hosts[0]!.ns, lab.hosts[1]!.addr, ['-u', '-b', '1G', '-l', '1350'])}`);
   console.log(`overlay  UDP, 1350-byte datagrams, 1 Gbit/s offered: ${await iperf(lab, c2.ns, c1.ns, '10.0.20.3', ['-u', '-b', '1G', '-l', '1350'])}`);
 } finally {
   await lab.destroy();
