@@ -67,9 +67,10 @@ export class SchedulingLoop {
     this.rescanAll = false;
     const candidates = rescan ? undefined : [...this.pending];
     this.pending.clear();
+    const started = performance.now();
     try {
       const placed = await this.store.update((tx) => this.place(tx, candidates));
-      if (placed > 0) this.log.debug({ placed }, 'tasks assigned');
+      if (placed > 0) this.log.debug({ placed, ms: +(performance.now() - started).toFixed(1) }, 'tasks assigned');
     } catch (err) {
       this.log.error({ err }, 'scheduling pass failed; retrying');
       this.rescanAll = true;

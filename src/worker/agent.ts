@@ -176,8 +176,14 @@ export class Agent {
   private startHeartbeats(periodMs: number): void {
     clearInterval(this.heartbeatTimer);
     const period = periodMs > 0 ? periodMs : 1000;
+    let lastTick = Date.now();
     this.heartbeatTimer = setInterval(() => {
       const stream = this.stream;
+      const now = Date.now();
+      // A late timer means this process stalled: answers may be waiting unread, so the
+      // stall does not count as the manager's silence.
+      if (now - lastTick > period * 2) this.lastHeard += now - lastTick - period;
+      lastTick = now;
       if (!stream) return;
       // A manager that stopped answering (partition, hang) is left for another one.
       if (Date.now() - this.lastHeard > period * MANAGER_SILENCE_PERIODS) {

@@ -3,7 +3,7 @@
 // the scheduler only confirms the node still fits.
 import { isTerminal, type Node, type Service, type Task } from '../../store/objects.js';
 import { nodeMatches, parseConstraints, type Constraint } from '../../scheduler/index.js';
-import { emptyActions, isLive, newTask, specKey, type Actions, type ReconcileContext } from './replicated.js';
+import { emptyActions, isLive, newTask, specKey, taskSpecKey, type Actions, type ReconcileContext } from './replicated.js';
 
 /** Nodes a global service wants a task on: up, not drained, matching its constraints. */
 export function eligibleNodes(service: Service, nodes: Iterable<Node>): Node[] {
@@ -42,7 +42,7 @@ export function reconcileGlobal(service: Service, tasks: Task[], ctx: ReconcileC
       if (!eligible.has(nodeId)) {
         if (gone) a.remove.push(t.ID);
         else a.setDesired.push({ taskId: t.ID, desired: 'shutdown' });
-      } else if (!job && specKey(t.Spec) !== wantKey) {
+      } else if (!job && taskSpecKey(t) !== wantKey) {
         a.setDesired.push({ taskId: t.ID, desired: 'shutdown' });
       }
     }
@@ -60,7 +60,7 @@ export function reconcileGlobal(service: Service, tasks: Task[], ctx: ReconcileC
     if (live.length > 0) continue;
     if (job) {
       // A global job runs once per node: a completed task is the end of it.
-      if (nodeTasks.some((t) => t.Status.State === 'complete' && specKey(t.Spec) === wantKey)) continue;
+      if (nodeTasks.some((t) => t.Status.State === 'complete' && taskSpecKey(t) === wantKey)) continue;
       const failedRecently = nodeTasks[0] && isTerminal(nodeTasks[0].Status.State);
       if (failedRecently && (service.Spec.TaskTemplate.RestartPolicy?.Condition ?? 'on-failure') === 'none') continue;
     }

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { newId } from '../../common/ids.js';
 import type { Node, Task } from '../../store/objects.js';
 import type { Store, WriteTx } from '../../store/store.js';
-import { reconcileRemoved, reconcileReplicated, type Actions, type ReconcileContext } from './replicated.js';
+import { forgetTaskSpecKey, reconcileRemoved, reconcileReplicated, type Actions, type ReconcileContext } from './replicated.js';
+import { isTerminal } from '../../store/objects.js';
 import { reconcileGlobal } from './global.js';
 import { reconcileReplicatedJob } from './jobs.js';
 
@@ -14,6 +15,8 @@ const DEFAULT_HISTORY_LIMIT = 5;
 
 export class Orchestrator {
   private readonly dirty = new Set<string>();
+  /** Services whose last pass waits for some task to reach running. */
+  private readonly waitingForRunning = new Set<string>();
   private allDirty = true;
   private timer?: NodeJS.Timeout;
   private recheckTimer?: NodeJS.Timeout;
@@ -32,7 +35,11 @@ export class Orchestrator {
     this.unsubscribe = this.store.subscribe((events) => {
       for (const e of events) {
         if (e.table === 'services') this.dirty.add(e.object.ID);
-        else if (e.table === 'tasks') this.dirty.add((e.object as Task).ServiceID);
+        else if (e.table === 'tasks') {
+          const t = e.object as Task;
+          if (e.kind === 'delete') forgetTaskSpecKey(t.ID);
+          if (taskEventMatters(t, e.old as Task | undefined, e.kind, this.waitingForRunning)) this.dirty.add(t.ServiceID);
+        }
         else if (e.table === 'nodes' && nodeChangeMatters(e.object as Node, e.old as Node | undefined)) {
           this.allDirty = true;
         } else if (e.table === 'clusters') this.allDirty = true;
@@ -63,8 +70,10 @@ export class Orchestrator {
     const ids = this.allDirty ? undefined : [...this.dirty];
     this.allDirty = false;
     this.dirty.clear();
+    const started = performance.now();
     try {
       const recheckAt = await this.store.update((tx) => this.reconcile(tx, ids));
+      this.log.debug({ services: ids?.length ?? 'all', ms: +(performance.now() - started).toFixed(1) }, 'orchestrator pass');
       if (recheckAt !== undefined) this.scheduleRecheck(recheckAt);
     } catch (err) {
       this.log.error({ err }, 'orchestrator pass failed; retrying');
@@ -98,6 +107,8 @@ export class Orchestrator {
       else if (mode.ReplicatedJob) actions = reconcileReplicatedJob(service, tasks, ctx);
       else continue;
       applyActions(tx, actions);
+      if (actions.waitsForRunning) this.waitingForRunning.add(id);
+      else this.waitingForRunning.delete(id);
       if (actions.recheckAt !== undefined) recheckAt = Math.min(recheckAt ?? Infinity, actions.recheckAt);
     }
     return recheckAt;
@@ -126,6 +137,17 @@ function applyActions(tx: WriteTx, a: Actions): void {
     if (t && t.DesiredState !== desired) tx.update('tasks', taskId, (d) => void (d.DesiredState = desired));
   }
   for (const draft of a.create) tx.create('tasks', draft);
+}
+
+/**
+ * Progress reports (assigned, starting, …) change nothing the reconcilers decide on, so
+ * they do not cost a pass; reaching `running` does only where a pass waits for it.
+ */
+function taskEventMatters(t: Task, old: Task | undefined, kind: string, waiting: Set<string>): boolean {
+  if (kind !== 'update' || !old) return true;
+  if (t.DesiredState !== old.DesiredState || t.NodeID !== old.NodeID) return true;
+  if (isTerminal(t.Status.State) !== isTerminal(old.Status.State)) return true;
+  return t.Status.State === 'running' && old.Status.State !== 'running' && waiting.has(t.ServiceID);
 }
 
 /** Heartbeat-only updates do not reach the store, but status, availability and labels do. */

@@ -26,6 +26,8 @@ export interface Actions {
   remove: string[];
   /** Earliest time (ms) at which a pass would do more (a restart delay running out). */
   recheckAt?: number;
+  /** Something waits for a task to reach `running` (a held drain, an update in flight). */
+  waitsForRunning?: boolean;
 }
 
 export interface ReconcileContext {
@@ -72,16 +74,27 @@ export function reconcileRemoved(tasks: Task[], ctx: ReconcileContext): Actions 
   return a;
 }
 
-// Stored objects are never mutated, so a spec's key can be cached by identity.
-const specKeys = new WeakMap<Task['Spec'], string>();
+// A task's spec never changes after creation (updates make new tasks), so its key is
+// cached by task ID; status updates clone the task but cannot change the answer.
+const taskSpecKeys = new Map<string, string>();
+const MAX_CACHED_KEYS = 200_000;
 
 export function specKey(spec: Task['Spec']): string {
-  let key = specKeys.get(spec);
+  return JSON.stringify(spec);
+}
+
+export function taskSpecKey(t: Task): string {
+  let key = taskSpecKeys.get(t.ID);
   if (key === undefined) {
-    key = JSON.stringify(spec);
-    specKeys.set(spec, key);
+    if (taskSpecKeys.size >= MAX_CACHED_KEYS) taskSpecKeys.clear();
+    key = specKey(t.Spec);
+    taskSpecKeys.set(t.ID, key);
   }
   return key;
+}
+
+export function forgetTaskSpecKey(taskId: string): void {
+  taskSpecKeys.delete(taskId);
 }
 
 export function reconcileReplicated(service: Service, tasks: Task[], ctx: ReconcileContext): Actions {
@@ -99,6 +112,7 @@ export function reconcileReplicated(service: Service, tasks: Task[], ctx: Reconc
   const stop = (t: Task, desired: TaskState = 'shutdown') => a.setDesired.push({ taskId: t.ID, desired });
 
   let updatesInFlight = 0;
+  let waitingSlots = 0;
   const outdated: Task[] = [];
 
   for (const [slot, slotTasks] of bySlot) {
@@ -126,6 +140,7 @@ export function reconcileReplicated(service: Service, tasks: Task[], ctx: Reconc
     if (keepRunning) for (const extra of good.slice(1)) if (budget.tryStop(extra)) stop(extra);
     // Drained nodes: stop at once if the slot is covered or the budget allows, else keep
     // the task running until its replacement runs elsewhere.
+    if (!keepRunning && good.length > 1) waitingSlots++;
     let heldOnDrained = false;
     for (const t of drained) {
       if (keepRunning) {
@@ -134,10 +149,11 @@ export function reconcileReplicated(service: Service, tasks: Task[], ctx: Reconc
       } else if (budget.tryStop(t)) stop(t);
       else heldOnDrained = true;
     }
+    if (heldOnDrained) waitingSlots++;
 
     if (keep) {
-      if (specKey(keep.Spec) !== wantKey) outdated.push(keep);
-      else if (!keepRunning && slotTasks.some((t) => t !== keep && specKey(t.Spec) !== wantKey)) updatesInFlight++;
+      if (taskSpecKey(keep) !== wantKey) outdated.push(keep);
+      else if (!keepRunning && slotTasks.some((t) => t !== keep && taskSpecKey(t) !== wantKey)) updatesInFlight++;
     } else if (heldOnDrained || lost.length > 0 || drained.length > 0) {
       a.create.push(newTask(service, slot, ctx));
     } else {
@@ -158,6 +174,7 @@ export function reconcileReplicated(service: Service, tasks: Task[], ctx: Reconc
     if (update.Order !== 'start-first' && budget.tryStop(t)) stop(t);
     a.create.push(newTask(service, t.Slot ?? 0, ctx));
   }
+  a.waitsForRunning = budget.held || outdated.length > 0 || updatesInFlight > 0 || waitingSlots > 0;
   return a;
 }
 
