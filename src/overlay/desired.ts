@@ -39,8 +39,10 @@ export interface DesiredNetwork {
 
 export interface NormalizedState {
   networks: DesiredNetwork[];
-  /** Not errors, but worth a log line (remote entries this host ignores). */
+  /** Not errors, but worth a warning (a remote endpoint said to be on this very host). */
   warnings: string[];
+  /** Entries skipped as expected (remotes on networks not listed): debug-level. */
+  ignored: string[];
 }
 
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -49,6 +51,7 @@ const MAX_VNI = 0xffffff;
 export function normalizeState(state: OverlayDesiredState, opts: { prefix: string; underlayAddr: string }): NormalizedState {
   const problems: string[] = [];
   const warnings: string[] = [];
+  const ignored: string[] = [];
   const byId = new Map<string, { net: OverlayNetwork; order: number; cidr: { base: number; prefixLen: number } }>();
   const vnis = new Set<number>();
 
@@ -136,7 +139,9 @@ export function normalizeState(state: OverlayDesiredState, opts: { prefix: strin
     const where = `remote endpoint ${ep.taskId} on network ${ep.networkId}`;
     const n = byId.get(ep.networkId);
     if (!n) {
-      problems.push(`${where}: unknown or invalid network`);
+      // A caller may list every remote of the cluster but only the networks this host uses:
+      // such an entry has nowhere to go. (An invalid network is already a problem above.)
+      if (!state.networks.some((x) => x.id === ep.networkId)) ignored.push(`${where}: network not in state.networks`);
       continue;
     }
     const addr = parseIPv4(ep.ip);
@@ -156,7 +161,7 @@ export function normalizeState(state: OverlayDesiredState, opts: { prefix: strin
     nets.get(ep.networkId)?.remote.push({ taskId: ep.taskId, ip: ep.ip, mac, hostAddr: ep.hostAddr });
   }
   if (problems.length > 0) throw new OverlayStateError(problems);
-  return { networks: [...nets.values()].sort((a, b) => a.order - b.order), warnings };
+  return { networks: [...nets.values()].sort((a, b) => a.order - b.order), warnings, ignored };
 }
 
 function newDesired(net: OverlayNetwork, order: number, prefixLen: number, prefix: string): DesiredNetwork {

@@ -97,6 +97,7 @@ export class OverlayDriver {
     const ctx = this.ctx(run);
     const desired = normalizeState(state, { prefix: this.prefix, underlayAddr: this.opts.underlayAddr });
     for (const w of desired.warnings) this.log.warn(w);
+    if (desired.ignored.length > 0) this.log.debug({ ignored: desired.ignored }, 'overlay: entries with nowhere to go');
 
     const pids = desired.networks.flatMap((n) => n.local.map((l) => l.pid));
     const { sandboxes, containers } = await readState(run, this.prefix, pids, this.readNetns);

@@ -107,18 +107,20 @@ void describe('overlay helpers', () => {
 });
 
 void describe('normalizeState', () => {
-  void test('only networks with a local endpoint get a sandbox; remotes on this host are ignored', () => {
+  void test('only networks with a local endpoint get a sandbox; remotes on this host or unknown networks are ignored', () => {
     const s = state();
     s.networks.push({ id: 'netC', name: 'c', vni: 5000, subnet: '10.0.11.0/24', gateway: '10.0.11.1' });
     s.remote.push({ taskId: 't9', networkId: 'netC', ip: '10.0.11.9', mac: macForIp('10.0.11.9'), hostAddr: '10.198.0.12' });
     s.remote.push({ taskId: 't8', networkId: 'netA', ip: '10.0.9.8', mac: macForIp('10.0.9.8'), hostAddr: UNDERLAY });
+    s.remote.push({ taskId: 't7', networkId: 'netZ', ip: '10.0.99.7', mac: macForIp('10.0.99.7'), hostAddr: '10.198.0.12' });
     const n = norm(s);
     assert.deepEqual(n.networks.map((d) => [d.sandbox, d.mtu, d.gatewayCidr, d.remote.length]), [
       ['tsov-4097', 1450, '10.0.9.1/24', 1],
       ['tsov-4098', 1400, '10.0.10.1/24', 1],
     ]);
     assert.equal(n.warnings.length, 1);
-    assert.match(n.warnings[0]!, /t8/);
+    assert.match(n.warnings[0]!, /remote endpoint t8 on network netA: hostAddr 10\.198\.0\.11 is this host/);
+    assert.deepEqual(n.ignored, ['remote endpoint t7 on network netZ: network not in state.networks']);
   });
 
   void test('an inconsistent state is rejected whole, every problem named', () => {
