@@ -2,10 +2,16 @@
 import { spawn } from 'node:child_process';
 import type { CommandResult, CommandRunner } from './types.js';
 
-/** Spawns the program directly (no shell); never rejects for a non-zero exit, only for a missing program. */
+/** Longest one nft/sysctl/conntrack call may take before it is killed (ms). */
+export const COMMAND_TIMEOUT_MS = 15_000;
+
+/**
+ * Spawns the program directly (no shell). Resolves with the exit code (a killed program
+ * reports 128); rejects only when the program cannot be started (not installed).
+ */
 export const spawnRunner: CommandRunner = (cmd, args, opts) =>
   new Promise<CommandResult>((resolve, reject) => {
-    const child = spawn(cmd, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, [...args], { stdio: ['pipe', 'pipe', 'pipe'], timeout: COMMAND_TIMEOUT_MS });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -79,14 +79,15 @@ async function build(bed: Bed): Promise<void> {
 
 const SERVER = `
 const http = require('http');
-const [name, port] = process.argv.slice(1);
+const [name, port, bind] = process.argv.slice(1);
 http.createServer((q, s) => { s.setHeader('connection', 'close'); s.end(name + ' ' + q.socket.remoteAddress); })
-  .listen(Number(port), '0.0.0.0', () => console.log('ready'));
+  .listen(Number(port), bind || '0.0.0.0', () => console.log('ready'));
 `;
 
 /** Starts an HTTP server in `ns` that answers "NAME REMOTE-ADDRESS"; resolves once it listens. */
-export function startServer(bed: Bed, ns: string, name: string, port: number): Promise<void> {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', SERVER, name, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startServer(bed: Bed, ns: string, name: string, port: number, bind = '0.0.0.0'): Promise<void> {
+  const argv = ['netns', 'exec', ns, process.execPath, '-e', SERVER, name, String(port), bind];
+  const child = spawn('ip', argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   bed.procs.push(child);
   return new Promise((resolve, reject) => {
     child.once('error', reject);

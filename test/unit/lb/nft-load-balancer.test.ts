@@ -149,6 +149,17 @@ void describe('NftLoadBalancer (kernel, netns)', { skip: !kernel && 'needs root,
     even(tally(await connectMany(bed.client, HOST_IP, WEB_PORT, 10)), ['b1', 'b2', 'b3', 'b4', 'b5'], 2);
   });
 
+  void it('route_localnet=1 does not expose 127.0.0.1-only services to other hosts (localnet-guard)', async () => {
+    await startServer(bed, bed.host, 'loopback-only', 7000, '127.0.0.1');
+    // Make the client send 127.0.0.1 to the host, as a hostile neighbour could.
+    await nsExec(bed.client, 'ip', ['addr', 'flush', 'dev', 'lo']);
+    await nsExec(bed.client, 'ip', ['route', 'add', '127.0.0.1/32', 'via', HOST_IP]);
+    await nsExec(bed.client, 'sysctl', ['-qw', 'net.ipv4.conf.all.route_localnet=1']);
+    assert.deepEqual(tally(await connectMany(bed.client, '127.0.0.1', 7000, 1)), { 'ERR:TIMEOUT': 1 }, 'dropped');
+    await nsExec(bed.host, 'nft', ['flush', 'chain', 'ip', 'tsswarm', 'localnet-guard']);
+    assert.deepEqual(tally(await connectMany(bed.client, '127.0.0.1', 7000, 1)), { 'loopback-only': 1 }, 'control: open without the guard');
+  });
+
   void it('teardown removes the table', async () => {
     await lb.teardown();
     const tables = await nsExec(bed.host, 'nft', ['list', 'tables']);

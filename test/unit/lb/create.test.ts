@@ -1,0 +1,49 @@
+// createLoadBalancer: the nft probe decides the mode, and the choice is logged as lb.mode.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import pino from 'pino';
+import { silentLogger } from '../../../src/common/log.js';
+import { createLoadBalancer } from '../../../src/lb/create.js';
+import { NftLoadBalancer } from '../../../src/lb/nft-load-balancer.js';
+import type { CommandRunner } from '../../../src/lb/types.js';
+import { canUseKernel } from './netns-bed.js';
+
+const kernel = await canUseKernel();
+const failing: CommandRunner = async () => ({ code: 1, stdout: '', stderr: 'Error: Could not process rule: Operation not permitted' });
+const missing: CommandRunner = async () => {
+  throw Object.assign(new Error('spawn nft ENOENT'), { code: 'ENOENT' });
+};
+
+function capture(): { log: pino.Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  return { log, lines };
+}
+
+void describe('createLoadBalancer', () => {
+  void it('nft refused or missing: userspace proxy, logged', async () => {
+    assert.equal(await NftLoadBalancer.available({ run: failing }), false);
+    assert.equal(await NftLoadBalancer.available({ run: missing }), false);
+    const { log, lines } = capture();
+    const lb = await createLoadBalancer({ log, run: failing });
+    assert.equal(lb.mode, 'userspace');
+    assert.ok(lines.some((l) => l['lb.mode'] === 'userspace'));
+    await lb.teardown();
+  });
+
+  void it('the probe creates and deletes a scratch table in one transaction', async () => {
+    const calls: { cmd: string; args: readonly string[]; input?: string }[] = [];
+    const ok: CommandRunner = async (cmd, args, opts) => {
+      calls.push({ cmd, args, input: opts?.input });
+      return { code: 0, stdout: '', stderr: '' };
+    };
+    const lb = await createLoadBalancer({ log: silentLogger, run: ok, netns: 'ns1' });
+    assert.equal(lb.mode, 'nftables');
+    assert.deepEqual(calls[0]?.args.slice(0, 5), ['netns', 'exec', 'ns1', 'nft', '-f']);
+    assert.match(calls[0]?.input ?? '', /^add table ip tsswarm_probe_\d+\ndelete table ip tsswarm_probe_\d+\n$/);
+  });
+
+  void it('real nft on this machine', { skip: !kernel && 'needs root and nft' }, async () => {
+    assert.equal(await NftLoadBalancer.available(), true);
+  });
+});
