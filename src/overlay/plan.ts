@@ -161,6 +161,7 @@ export function planSync(input: PlanInput): Plan {
       counts.networksUpdated += 1;
     }
     plan.removeLinks.push(...sb.strays);
+    counts.networksUpdated += sb.strays.length;
     const byTask = new Map(dn.local.map((ep) => [ep.taskId, ep]));
     const kept = new Set<string>();
     for (const v of sb.veths) {

@@ -52,7 +52,7 @@ export interface SyncReport {
   networksCreated: number;
   /** Sandboxes deleted and made again because their bridge or VXLAN device did not match. */
   networksRebuilt: number;
-  /** Small in-place fixes (bridge alias for a renamed network). */
+  /** Small in-place fixes: bridge alias of a renamed network, stray links deleted. */
   networksUpdated: number;
   networksRemoved: number;
   localAdded: number;
