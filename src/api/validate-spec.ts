@@ -1,6 +1,7 @@
 // ServiceSpec validation and normalization. Messages name the offending field by its path
 // in the spec (`Spec.Mode.Replicated.Replicas`), so a raw API client knows what to fix.
 // Fields tsswarm does not know are kept as sent (the docker CLI sends many).
+import { MIN_AVAILABLE_LABEL, parseMinAvailable } from '../manager/orchestrator/budget.js';
 import type { PortConfig, ServiceSpec } from '../store/objects.js';
 import { invalid } from './errors.js';
 
@@ -85,6 +86,14 @@ export function validateServiceSpec(raw: unknown): ServiceSpec {
     );
   }
   labels(spec.Labels, 'Spec.Labels');
+  const minAvailable = (spec.Labels as Record<string, unknown> | undefined)?.[MIN_AVAILABLE_LABEL];
+  if (typeof minAvailable === 'string') {
+    try {
+      parseMinAvailable(minAvailable);
+    } catch (err) {
+      throw invalid(`Spec.Labels["${MIN_AVAILABLE_LABEL}"]: ${(err as Error).message}`);
+    }
+  }
   checkTaskTemplate(spec);
   checkMode(spec);
   checkEndpoint(spec);

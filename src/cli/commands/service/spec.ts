@@ -1,8 +1,9 @@
 // Turns `service create` flags into an Engine API ServiceSpec (durations in nanoseconds,
 // NanoCPUs, MemoryBytes). Pure: validation errors name the flag and nothing is sent.
 
+import { MIN_AVAILABLE_LABEL, parseMinAvailable } from '../../../manager/orchestrator/budget.js';
 import type { ServiceMode, ServiceSpec, TaskSpec, UpdateConfig } from '../../../store/objects.js';
-import { UsageError } from '../../errors.js';
+import { invalidFlag, UsageError } from '../../errors.js';
 import { parsePublish } from '../../parse/publish.js';
 import {
   parseBytes,
@@ -36,6 +37,7 @@ export interface CreateFlags {
   restartMaxAttempts?: string;
   restartWindow?: string;
   replicasMaxPerNode?: string;
+  minAvailable?: string;
   updateParallelism?: string;
   updateDelay?: string;
   updateOrder?: string;
@@ -167,6 +169,7 @@ export function buildServiceSpec(f: CreateFlags, image: string, args: readonly s
 
   const spec: ServiceSpec = { Name: f.name ?? generatedName(image), TaskTemplate: task, Mode: buildMode(f.mode, f.replicas) };
   if (f.label.length > 0) spec.Labels = parseLabels('--label', f.label);
+  if (f.minAvailable !== undefined) spec.Labels = { ...(spec.Labels ?? {}), [MIN_AVAILABLE_LABEL]: checkMinAvailable(f.minAvailable) };
   const update = buildUpdateConfig(f);
   if (update) spec.UpdateConfig = update;
   const ports = f.publish.map((p) => parsePublish('--publish', p));
@@ -179,4 +182,14 @@ export function buildServiceSpec(f: CreateFlags, image: string, args: readonly s
     }
   }
   return spec;
+}
+
+/** `--min-available N|P%`, kept as a service label so every client's update preserves it. */
+export function checkMinAvailable(value: string): string {
+  try {
+    parseMinAvailable(value);
+  } catch (err) {
+    throw invalidFlag('--min-available', value, (err as Error).message.replace(/^invalid min-available "[^"]*": /, ''));
+  }
+  return value.trim();
 }

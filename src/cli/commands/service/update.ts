@@ -1,6 +1,7 @@
 // service update SERVICE [--replicas N] [--image IMG] [--env-add/--env-rm] [--publish-add/--publish-rm]
 //   [--constraint-add/--constraint-rm] [--label-add/--label-rm] [--force] [--rollback] [-d]
 
+import { MIN_AVAILABLE_LABEL } from '../../../manager/orchestrator/budget.js';
 import type { Command } from 'commander';
 import type { PortConfig, ServiceSpec } from '../../../store/objects.js';
 import type { Ctx } from '../../context.js';
@@ -8,7 +9,7 @@ import { CliError, invalidFlag } from '../../errors.js';
 import { parsePublish } from '../../parse/publish.js';
 import { parseConstraint, parseEnv, parseKeyValue, parseNonNegativeInt } from '../../parse/values.js';
 import { collect, getService } from '../util.js';
-import { buildUpdateConfig } from './spec.js';
+import { buildUpdateConfig, checkMinAvailable } from './spec.js';
 import { postServiceUpdate, waitForConvergence } from './shared.js';
 
 export interface UpdateFlags {
@@ -21,6 +22,7 @@ export interface UpdateFlags {
   constraintAdd: string[];
   constraintRm: string[];
   labelAdd: string[];
+  minAvailable?: string;
   labelRm: string[];
   force?: boolean;
   rollback?: boolean;
@@ -50,6 +52,7 @@ export function applyUpdate(current: ServiceSpec, f: UpdateFlags): ServiceSpec {
   const replicas = f.replicas === undefined ? undefined : parseNonNegativeInt('--replicas', f.replicas);
   const envAdd = f.envAdd.map((e) => parseEnv('--env-add', e));
   const labelsAdd = f.labelAdd.map((l) => parseKeyValue('--label-add', l));
+  if (f.minAvailable !== undefined) labelsAdd.push([MIN_AVAILABLE_LABEL, checkMinAvailable(f.minAvailable)]);
   const portsAdd = f.publishAdd.map((p) => parsePublish('--publish-add', p));
   const portsRm = f.publishRm.map(publishRmMatcher);
   const constraintsAdd = f.constraintAdd.map((c) => parseConstraint('--constraint-add', c));
@@ -105,6 +108,7 @@ export function register(service: Command, ctx: Ctx): void {
     .option('--constraint-rm <expr>', 'remove a placement constraint (repeatable)', collect, [])
     .option('--label-add <K=V>', 'add or update a service label (repeatable)', collect, [])
     .option('--label-rm <K>', 'remove a service label (repeatable)', collect, [])
+    .option('--min-available <n|p%>', 'running tasks that drains, scale-downs and updates must keep (e.g. 3 or 50%)')
     .option('--update-parallelism <n>', 'tasks updated at once (0 = all)')
     .option('--update-delay <duration>', 'delay between updates, e.g. 10s')
     .option('--update-monitor <duration>', 'how long to monitor each updated task')
