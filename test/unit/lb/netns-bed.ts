@@ -79,12 +79,15 @@ async function build(bed: Bed): Promise<void> {
 
 const SERVER = `
 const http = require('http');
+const dgram = require('dgram');
 const [name, port, bind] = process.argv.slice(1);
-http.createServer((q, s) => { s.setHeader('connection', 'close'); s.end(name + ' ' + q.socket.remoteAddress); })
-  .listen(Number(port), bind || '0.0.0.0', () => console.log('ready'));
+const udp = dgram.createSocket('udp4').on('message', (m, r) => udp.send(name + ' ' + r.address, r.port, r.address));
+udp.bind(Number(port), bind || '0.0.0.0', () =>
+  http.createServer((q, s) => { s.setHeader('connection', 'close'); s.end(name + ' ' + q.socket.remoteAddress); })
+    .listen(Number(port), bind || '0.0.0.0', () => console.log('ready')));
 `;
 
-/** Starts an HTTP server in `ns` that answers "NAME REMOTE-ADDRESS"; resolves once it listens. */
+/** Starts an HTTP server and a UDP echo in `ns`, both answering "NAME REMOTE-ADDRESS" on `port`. */
 export function startServer(bed: Bed, ns: string, name: string, port: number, bind = '0.0.0.0'): Promise<void> {
   const argv = ['netns', 'exec', ns, process.execPath, '-e', SERVER, name, String(port), bind];
   const child = spawn('ip', argv, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -135,6 +138,45 @@ export function tally(replies: Reply[]): Record<string, number> {
     t[k] = (t[k] ?? 0) + 1;
   }
   return t;
+}
+
+const UDP_CLIENT = `
+const dgram = require('dgram');
+const [host, port] = process.argv.slice(1);
+let sock;
+require('readline').createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line === 'new' || !sock) { if (sock) sock.close(); sock = dgram.createSocket('udp4'); }
+  const s = sock;
+  const t = setTimeout(() => { s.removeAllListeners('message'); console.log('ERR:TIMEOUT'); }, 1500);
+  s.once('message', (m) => { clearTimeout(t); console.log(m.toString()); });
+  s.send('q', Number(port), host);
+});
+`;
+
+/**
+ * A UDP client process in `ns`: ask('new') sends from a fresh socket (a new flow), ask('same')
+ * from the previous one (the same conntrack entry); resolves to the reply or "ERR:TIMEOUT".
+ */
+export function udpClient(bed: Bed, ns: string, host: string, port: number): { ask(kind: 'new' | 'same'): Promise<string> } {
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', UDP_CLIENT, host, String(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  bed.procs.push(child);
+  const waiting: ((line: string) => void)[] = [];
+  let buf = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      waiting.shift()?.(line);
+    }
+  });
+  return {
+    ask: (kind) =>
+      new Promise<string>((resolve) => {
+        waiting.push(resolve);
+        child.stdin?.write(`${kind}\n`);
+      }),
+  };
 }
 
 export async function nsExec(ns: string, cmd: string, args: string[]): Promise<string> {

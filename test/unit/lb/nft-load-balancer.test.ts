@@ -6,21 +6,35 @@ import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../../src/common/log.js';
 import { NftLoadBalancer } from '../../../src/lb/nft-load-balancer.js';
 import type { Backend, LbDesiredState } from '../../../src/lb/types.js';
-import { HOST_IP, canUseKernel, connectMany, createBed, destroyBed, nsExec, startServer, tally, type Bed } from './netns-bed.js';
+import {
+  HOST_IP,
+  canUseKernel,
+  connectMany,
+  createBed,
+  destroyBed,
+  nsExec,
+  startServer,
+  tally,
+  udpClient,
+  type Bed,
+} from './netns-bed.js';
 
 const kernel = await canUseKernel();
 const WEB_PORT = 8080;
 const API_PORT = 9090;
+const DNS_PORT = 5353;
 const VIP = '10.197.0.200';
 
 void describe('NftLoadBalancer (kernel, netns)', { skip: !kernel && 'needs root, ip and nft' }, () => {
   let bed: Bed;
   let lb: NftLoadBalancer;
   let all: Backend[];
+  let dns: Backend[];
   const state = (web: Backend[], api: Backend[]): LbDesiredState => ({
     ingress: [
       { serviceId: 'web', protocol: 'tcp', publishedPort: WEB_PORT, backends: web },
       { serviceId: 'api', protocol: 'tcp', publishedPort: API_PORT, backends: api },
+      { serviceId: 'dns', protocol: 'udp', publishedPort: DNS_PORT, backends: dns },
     ],
     vips: [{ serviceId: 'api', networkId: 'net1', vip: VIP, protocol: 'tcp', port: 80, backends: api }],
   });
@@ -35,6 +49,7 @@ void describe('NftLoadBalancer (kernel, netns)', { skip: !kernel && 'needs root,
     bed = await createBed('n', 5);
     await Promise.all(bed.backends.map((b) => startServer(bed, b.ns, b.name, 80)));
     all = bed.backends.map((b, i) => ({ taskId: `t${i + 1}`, ip: b.ip, port: 80 }));
+    dns = bed.backends.map((b, i) => ({ taskId: `d${i + 1}`, ip: b.ip, port: 80 }));
     lb = new NftLoadBalancer({ log: silentLogger, netns: bed.host });
   });
 
@@ -45,8 +60,8 @@ void describe('NftLoadBalancer (kernel, netns)', { skip: !kernel && 'needs root,
 
   void it('first sync builds the table', async () => {
     const r = await lb.sync(state(all, all.slice(0, 4)));
-    assert.equal(r.changedServices, 2);
-    console.log(`first sync (table build, 3 units): ${r.ms.toFixed(1)} ms`);
+    assert.equal(r.changedServices, 3);
+    console.log(`first sync (table build, 4 units): ${r.ms.toFixed(1)} ms`);
     assert.equal((await nsExec(bed.host, 'sysctl', ['-n', 'net.ipv4.conf.all.route_localnet'])).trim(), '1');
   });
 
@@ -69,6 +84,18 @@ void describe('NftLoadBalancer (kernel, netns)', { skip: !kernel && 'needs root,
   void it('VIP from a client and from the host: 25 per backend over 4', async () => {
     even(tally(await connectMany(bed.client, VIP, 80, 100)), ['b1', 'b2', 'b3', 'b4'], 25);
     even(tally(await connectMany(bed.host, VIP, 80, 100)), ['b1', 'b2', 'b3', 'b4'], 25);
+  });
+
+  void it('UDP: 100 new flows from the client, 20 per backend; a flow sticks to its backend', async () => {
+    const c = udpClient(bed, bed.client, HOST_IP, DNS_PORT);
+    const t: Record<string, number> = {};
+    for (let i = 0; i < 100; i++) {
+      const name = (await c.ask('new')).split(' ')[0] ?? '';
+      t[name] = (t[name] ?? 0) + 1;
+    }
+    even(t, ['b1', 'b2', 'b3', 'b4', 'b5'], 20);
+    const first = await c.ask('same');
+    for (let i = 0; i < 5; i++) assert.equal(await c.ask('same'), first);
   });
 
   void it('does not capture the port on addresses that are not local', async () => {
@@ -111,6 +138,17 @@ void describe('NftLoadBalancer (kernel, netns)', { skip: !kernel && 'needs root,
     const noT3 = all.filter((b) => b.taskId !== 't3');
     await lb.sync(state(noT3, all));
     assert.equal((await lb.sync(state(all, all))).changedServices, 1);
+  });
+
+  void it('removeBackend on UDP: the flow on the task moves (its conntrack entry is deleted)', async () => {
+    const c = udpClient(bed, bed.client, HOST_IP, DNS_PORT);
+    const before = (await c.ask('new')).split(' ')[0] ?? '';
+    assert.equal((await c.ask('same')).split(' ')[0], before, 'sticky while the task is in');
+    const task = dns[bed.backends.findIndex((b) => b.name === before)];
+    assert.ok(task);
+    await lb.removeBackend('dns', task.taskId);
+    const afterName = (await c.ask('same')).split(' ')[0];
+    assert.ok(afterName && afterName !== before && !afterName.startsWith('ERR'), `flow moved from ${before} to ${afterName}`);
   });
 
   void it('zero backends: connections are refused at once, not left hanging', async () => {
