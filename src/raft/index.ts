@@ -1,6 +1,7 @@
 // Public surface of the Raft library. Other modules import from here only.
 
-export { RaftNode, RaftTimeoutError, RaftStoppedError } from './node.js';
+export { RaftNode, RaftStoppedError } from './node.js';
+export { RaftTimeoutError } from './node-waiters.js';
 export type { RaftNodeOptions, StateMachine } from './node.js';
 export { GrpcTransport, PeerAuthError } from './transport-grpc.js';
 export type { RaftTransport, GrpcTransportOptions } from './transport-grpc.js';

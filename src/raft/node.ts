@@ -6,8 +6,11 @@
 
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { NotLeaderError, ProposalDroppedError, RaftError } from './errors.js';
+import { RaftError } from './errors.js';
 import { MemoryStorage } from './memory-storage.js';
+import { RaftTimeoutError, Waiters } from './node-waiters.js';
+
+export { RaftTimeoutError };
 import { decodeNodeSnapshot, encodeNodeSnapshot } from './node-snapshot.js';
 import { Raft } from './raft.js';
 import { SnapshotStore } from './storage/snapshot.js';
@@ -47,14 +50,6 @@ export interface RaftNodeOptions {
   readonly readTimeoutMs?: number;
 }
 
-/** Thrown when a proposal, read or transfer did not complete in time; its outcome is unknown. */
-export class RaftTimeoutError extends RaftError {
-  readonly code = 'RAFT_TIMEOUT';
-  constructor(readonly operation: string, readonly ms: number) {
-    super(`${operation} did not complete within ${ms} ms (outcome unknown)`);
-  }
-}
-
 /** Thrown when the node is stopped or its storage failed. */
 export class RaftStoppedError extends RaftError {
   readonly code = 'RAFT_STOPPED';
@@ -63,17 +58,10 @@ export class RaftStoppedError extends RaftError {
   }
 }
 
-interface Waiter<T> {
-  resolve(v: T): void;
-  reject(e: unknown): void;
-  timer: NodeJS.Timeout;
-}
-
 export class RaftNode {
   private readonly applyListeners = new Set<(e: Entry) => void>();
   private readonly leaderListeners = new Set<(leader: NodeId, isLeader: boolean) => void>();
-  private readonly proposals = new Map<number, Waiter<{ index: number }> & { term: number }>();
-  private readonly reads = new Map<string, Waiter<void> & { index?: number }>();
+  private readonly waiters = new Waiters();
   private readonly addresses: Record<NodeId, string>;
   private readonly timer: NodeJS.Timeout;
   private running: Promise<void> | undefined;
@@ -184,14 +172,7 @@ export class RaftNode {
       return Promise.reject(e);
     }
     this.kick();
-    const ms = this.opts.readTimeoutMs ?? 5000;
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.reads.delete(ctx);
-        reject(new RaftTimeoutError('readIndex', ms));
-      }, ms);
-      this.reads.set(ctx, { resolve, reject, timer });
-    });
+    return this.waiters.read(ctx, this.opts.readTimeoutMs ?? 5000);
   }
 
   async addMember(id: NodeId, address: string): Promise<void> {
@@ -236,7 +217,7 @@ export class RaftNode {
     await this.transport.stop();
     await this.running;
     await this.wal.close();
-    this.failWaiters(new RaftStoppedError(this.id));
+    this.waiters.failAll(new RaftStoppedError(this.id));
     this.log.info('raft node stopped');
   }
 
@@ -251,14 +232,7 @@ export class RaftNode {
       return Promise.reject(e);
     }
     this.kick();
-    const ms = this.opts.proposalTimeoutMs ?? 30_000;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.proposals.delete(p.index);
-        reject(new RaftTimeoutError(op, ms));
-      }, ms);
-      this.proposals.set(p.index, { resolve, reject, timer, term: p.term });
-    });
+    return this.waiters.proposal(op, p.index, p.term, this.opts.proposalTimeoutMs ?? 30_000);
   }
 
   private kick(): void {
@@ -273,7 +247,7 @@ export class RaftNode {
       while (!this.stopped && this.core.hasReady()) await this.handleReady(this.core.ready());
     } catch (e) {
       this.log.fatal({ err: e }, 'raft storage failed; stopping node');
-      this.failWaiters(new RaftStoppedError(this.id, { cause: e }));
+      this.waiters.failAll(new RaftStoppedError(this.id, { cause: e }));
       this.stopped = true;
       clearInterval(this.timer);
       void this.transport.stop();
@@ -298,17 +272,14 @@ export class RaftNode {
     for (const m of rd.messages) this.transport.send(m);
     if (rd.snapshot) this.restoreSnapshot(rd.snapshot);
     for (const e of rd.committedEntries) this.applyEntry(e);
-    for (const rs of rd.readStates) {
-      const w = this.reads.get(rs.context);
-      if (w) w.index = rs.index;
-    }
+    for (const rs of rd.readStates) this.waiters.readConfirmed(rs.context, rs.index);
     this.core.advance(rd);
-    this.resolveReads();
+    this.waiters.resolveReads(this.core.log.applied);
     if (rd.softState && rd.softState.leader !== this.leader) {
       this.leader = rd.softState.leader;
       this.log.info({ leader: this.leader, term: this.core.term }, 'leader changed');
       for (const cb of this.leaderListeners) cb(this.leader, this.leader === this.id);
-      if (this.leader !== this.id) this.failReadsOnLostLeadership();
+      if (this.leader !== this.id) this.waiters.failUnconfirmedReads(this.id, this.leader);
     }
     await this.maybeSnapshot();
   }
@@ -340,32 +311,7 @@ export class RaftNode {
       this.opts.fsm.apply(e);
       for (const cb of this.applyListeners) cb(e);
     }
-    const w = this.proposals.get(e.index);
-    if (w) {
-      this.proposals.delete(e.index);
-      clearTimeout(w.timer);
-      if (w.term === e.term) w.resolve({ index: e.index });
-      else w.reject(new ProposalDroppedError(e.index, `overwritten by an entry of term ${e.term}`));
-    }
-  }
-
-  private resolveReads(): void {
-    const applied = this.core.log.applied;
-    for (const [ctx, w] of this.reads) {
-      if (w.index === undefined || w.index > applied) continue;
-      this.reads.delete(ctx);
-      clearTimeout(w.timer);
-      w.resolve();
-    }
-  }
-
-  private failReadsOnLostLeadership(): void {
-    for (const [ctx, w] of this.reads) {
-      if (w.index !== undefined) continue; // confirmed already; only waiting to apply
-      this.reads.delete(ctx);
-      clearTimeout(w.timer);
-      w.reject(new NotLeaderError(this.id, this.leader));
-    }
+    this.waiters.applied(e);
   }
 
   private async maybeSnapshot(): Promise<void> {
@@ -386,16 +332,4 @@ export class RaftNode {
     this.log.info({ index: applied, compactedTo: compactTo }, 'snapshot taken');
   }
 
-  private failWaiters(err: Error): void {
-    for (const w of this.proposals.values()) {
-      clearTimeout(w.timer);
-      w.reject(err);
-    }
-    this.proposals.clear();
-    for (const w of this.reads.values()) {
-      clearTimeout(w.timer);
-      w.reject(err);
-    }
-    this.reads.clear();
-  }
 }
