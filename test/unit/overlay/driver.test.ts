@@ -223,16 +223,35 @@ void describe('OverlayDriver on a 3-host netns lab', { skip }, () => {
     assert.equal(total(await syncAll()), 0);
   });
 
-  void test('a fresh driver (worker restart) reads the same state and changes nothing', async () => {
-    const before = await Promise.all(drivers.map((d) => d.programmed()));
-    const ifindex = async (ct: LabContainer): Promise<string> => (await inNs(ct.ns, ['cat', '/sys/class/net/eth1/ifindex'])).out.trim();
-    const idxBefore = [await ifindex(c['c1']!), await ifindex(c['c2']!)];
-    drivers = [0, 1, 2].map(newDriver);
-    const afterRestart = await Promise.all(drivers.map((d) => d.programmed()));
-    assert.deepEqual(afterRestart, before);
-    assert.equal(total(await syncAll()), 0);
-    assert.deepEqual([await ifindex(c['c1']!), await ifindex(c['c2']!)], idxBefore, 'container interfaces were not recreated');
-    assert.ok(await ping(c['c1']!, '10.0.9.3'));
+  void test('a fresh driver (worker restart) reads the same state and changes nothing; a live TCP connection survives', async () => {
+    // An echo server in c2 and a client in c1 that keeps one connection busy (a message every
+    // 50 ms for 2 s) while the drivers are replaced and resync.
+    const server = await lab.startIn(c['c2']!.ns, [process.execPath, '-e', "require('net').createServer((s) => s.pipe(s)).listen(7001, '10.0.9.3')"]);
+    const client = `
+      const talk = (retries) => {
+        const s = require('net').connect(7001, '10.0.9.3');
+        let sent = 0, got = '', connected = false;
+        s.on('connect', () => { connected = true; const t = setInterval(() => { if (sent === 40) { clearInterval(t); s.end(); } else s.write('x' + sent++ + ';'); }, 50); });
+        s.on('data', (b) => (got += b));
+        s.on('end', () => console.log('ok', got.split(';').length - 1));
+        s.on('error', (e) => (!connected && retries > 0 ? setTimeout(() => talk(retries - 1), 100) : console.log('error', e.message)));
+      };
+      talk(50);`;
+    try {
+      const conversation = inNs(c['c1']!.ns, [process.execPath, '-e', client], 20_000);
+      const before = await Promise.all(drivers.map((d) => d.programmed()));
+      const ifindex = async (ct: LabContainer): Promise<string> => (await inNs(ct.ns, ['cat', '/sys/class/net/eth1/ifindex'])).out.trim();
+      const idxBefore = [await ifindex(c['c1']!), await ifindex(c['c2']!)];
+      drivers = [0, 1, 2].map(newDriver);
+      const afterRestart = await Promise.all(drivers.map((d) => d.programmed()));
+      assert.deepEqual(afterRestart, before);
+      assert.equal(total(await syncAll()), 0);
+      assert.deepEqual([await ifindex(c['c1']!), await ifindex(c['c2']!)], idxBefore, 'container interfaces were not recreated');
+      assert.equal((await conversation).out.trim(), 'ok 40', 'the connection carried every message');
+      assert.ok(await ping(c['c1']!, '10.0.9.3'));
+    } finally {
+      lab.kill(server);
+    }
   });
 
   void test('another PID of the same container only updates the record', async () => {
