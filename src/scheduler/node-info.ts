@@ -34,6 +34,14 @@ export function hostPortsOf(ports: readonly PortConfig[] | undefined): string[] 
   return out;
 }
 
+/** When the task failed on its node (ms since the epoch), if it is a failed or rejected task with a node and a timestamp. */
+export function failedAt(task: Task): number | undefined {
+  const state = task.Status.State;
+  if ((state !== 'failed' && state !== 'rejected') || task.NodeID === undefined || task.NodeID === '') return undefined;
+  const at = Date.parse(task.Status.Timestamp);
+  return Number.isNaN(at) ? undefined : at;
+}
+
 export function taskLoad(task: Task, hostPorts: readonly string[] = []): TaskLoad {
   const r = task.Spec.Resources?.Reservations;
   return {
@@ -53,6 +61,8 @@ export class NodeInfo {
   reservedMemoryBytes = 0;
   /** `hostPortKey` → number of tasks publishing it (more than one only if state was already inconsistent). */
   readonly hostPortsInUse = new Map<string, number>();
+  /** Service → times (ms since the epoch) its tasks failed or were rejected on this node. */
+  readonly failures = new Map<string, number[]>();
 
   constructor(public node: Node) {
     this.id = node.ID;
@@ -68,6 +78,22 @@ export class NodeInfo {
 
   serviceTasks(serviceId: string): number {
     return this.tasksByService.get(serviceId) ?? 0;
+  }
+
+  recordFailure(serviceId: string, at: number): void {
+    const list = this.failures.get(serviceId);
+    if (list === undefined) this.failures.set(serviceId, [at]);
+    else list.push(at);
+  }
+
+  /** Failures of the service at or after `since`; forgets older ones. */
+  recentFailures(serviceId: string, since: number): number {
+    const list = this.failures.get(serviceId);
+    if (list === undefined) return 0;
+    const kept = list.filter((at) => at >= since);
+    if (kept.length === 0) this.failures.delete(serviceId);
+    else if (kept.length !== list.length) this.failures.set(serviceId, kept);
+    return kept.length;
   }
 
   addTask(load: TaskLoad): void {

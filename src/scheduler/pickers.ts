@@ -3,7 +3,7 @@
 // more; both pick the same node (the best by `goesBefore` among nodes passing the dynamic
 // filters, within the spread group the tree chooses).
 import type { NodeInfo, TaskLoad } from './node-info.js';
-import { goesBefore, type Candidate } from './ordering.js';
+import { goesBefore, recentFailures, type Candidate } from './ordering.js';
 import type { Pipeline } from './pipeline.js';
 import type { SpreadTree } from './spread.js';
 
@@ -27,17 +27,26 @@ export function treePicker(pipeline: Pipeline, tree: SpreadTree, load: TaskLoad)
  * a replacement task or a small scale-up. The dynamic filters run only on a node that would
  * beat the best so far.
  */
-export function scanPicker(pipeline: Pipeline, serviceId: string, eligible: readonly NodeInfo[], load: TaskLoad): Picker {
+export function scanPicker(
+  pipeline: Pipeline,
+  serviceId: string,
+  eligible: readonly NodeInfo[],
+  load: TaskLoad,
+  now: number | undefined,
+): Picker {
   const dynamic = pipeline.hasDynamic;
   return () => {
     let best: NodeInfo | undefined;
     let bestCount = 0;
+    let bestFailures = 0;
     for (const n of eligible) {
       const count = n.serviceTasks(serviceId);
-      if (best !== undefined && !goesBefore(count, n, bestCount, best)) continue;
+      const failures = recentFailures(n, serviceId, now);
+      if (best !== undefined && !goesBefore(count, failures, n, bestCount, bestFailures, best)) continue;
       if (dynamic && !pipeline.fitsDynamic(n)) continue;
       best = n;
       bestCount = count;
+      bestFailures = failures;
     }
     best?.addTask(load);
     return best?.id;

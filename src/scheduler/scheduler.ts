@@ -13,8 +13,8 @@ import type { Node, Service, Task } from '../store/objects.js';
 import type { StoreEvent } from '../store/state.js';
 import { SchedulerError } from './errors.js';
 import type { Filter } from './filters/filter.js';
-import { hostPortsOf, isActiveTask, NodeInfo, taskLoad, type TaskLoad } from './node-info.js';
-import { Candidate } from './ordering.js';
+import { failedAt, hostPortsOf, isActiveTask, NodeInfo, taskLoad, type TaskLoad } from './node-info.js';
+import { Candidate, recentFailures } from './ordering.js';
 import { SCAN_MAX_TASKS, scanPicker, treePicker } from './pickers.js';
 import { defaultFilters, noSuitableNode, Pipeline } from './pipeline.js';
 import { parsePlacementPrefs } from './placement-pref.js';
@@ -27,6 +27,12 @@ export interface ScheduleInput {
   readonly tasks: readonly Task[];
   /** Services whose tasks publish host-mode ports; without them the port rule is off. */
   readonly services?: readonly Service[];
+  /**
+   * Time of the pass in ms since the epoch (the scheduler never reads a clock). With it,
+   * failed/rejected tasks in `tasks` count as recent failures and a node where the service
+   * failed 5 times in the last 5 minutes is ranked last for it; without it that rule is off.
+   */
+  readonly now?: number;
 }
 
 export interface Assignment {
@@ -85,6 +91,8 @@ export class Scheduler {
   private readonly pipeline: Pipeline;
   /** false for a throwaway Scheduler (`once`): tasks are counted on nodes but not tracked by ID. */
   private tracking = true;
+  /** IDs of failed tasks already recorded on their node (events repeat). */
+  private readonly failuresSeen = new Set<string>();
 
   constructor(options: SchedulerOptions = {}) {
     const portsOf = (task: Task): readonly string[] => this.portsByService.get(task.ServiceID) ?? [];
@@ -99,11 +107,13 @@ export class Scheduler {
     for (const n of input.nodes) s.setNode(n);
     const skip = new Set<string>();
     for (const t of pending) skip.add(t.ID);
+    const failures = input.now !== undefined;
     for (const t of input.tasks) {
+      if (failures) s.noteFailure(t);
       if (t.NodeID === undefined || t.NodeID === '' || skip.has(t.ID) || !isActiveTask(t)) continue;
       s.infos.get(t.NodeID)?.addTask(s.loadOf(t));
     }
-    return s.schedule(pending);
+    return s.schedule(pending, input.now);
   }
 
   static fromSnapshot(input: ScheduleInput, options?: SchedulerOptions): Scheduler {
@@ -152,6 +162,7 @@ export class Scheduler {
 
   /** Counts the task on its node while it is active and assigned; uncounts it otherwise. */
   setTask(task: Task): void {
+    this.noteFailure(task);
     const prev = this.placed.get(task.ID);
     const nodeId = task.NodeID !== undefined && task.NodeID !== '' && isActiveTask(task) ? task.NodeID : undefined;
     if (prev !== undefined && prev.nodeId === nodeId) return;
@@ -164,6 +175,7 @@ export class Scheduler {
   }
 
   removeTask(id: string): void {
+    this.failuresSeen.delete(id);
     const prev = this.placed.get(id);
     if (prev !== undefined) this.forget(id, prev);
   }
@@ -197,21 +209,30 @@ export class Scheduler {
   /**
    * Places `pending` tasks. Tasks with a NodeID (global services) are checked against that
    * node only, first; the others are grouped (see groupPending) and spread, groups in order
-   * of first appearance, tasks in input order within a group.
+   * of first appearance, tasks in input order within a group. `now` (ms since the epoch)
+   * turns on the recent-failure rule (see ScheduleInput.now).
    */
-  schedule(pending: readonly Task[]): ScheduleResult {
+  schedule(pending: readonly Task[], now?: number): ScheduleResult {
     const result: ScheduleResult = { assignments: [], unplaced: [] };
     // A pending task is not placed, whatever the snapshot said.
     for (const t of pending) this.removeTask(t.ID);
     const { preassigned, groups } = groupPending(pending);
     for (const t of preassigned) this.schedulePreassigned(t, result);
     const staticPasses = new Map<string, StaticPass>();
-    for (const g of groups) this.scheduleGroup(g, result, staticPasses);
+    for (const g of groups) this.scheduleGroup(g, result, staticPasses, now);
     return result;
   }
 
   private nodeList(): NodeInfo[] {
     return (this.infoList ??= [...this.infos.values()]);
+  }
+
+  /** Records a failed/rejected task's failure on its node, once per task. */
+  private noteFailure(task: Task): void {
+    const at = failedAt(task);
+    if (at === undefined || this.failuresSeen.has(task.ID)) return;
+    this.failuresSeen.add(task.ID);
+    this.infos.get(task.NodeID as string)?.recordFailure(task.ServiceID, at);
   }
 
   private forget(id: string, prev: Placed): void {
@@ -242,7 +263,12 @@ export class Scheduler {
     }
   }
 
-  private scheduleGroup(group: readonly Task[], result: ScheduleResult, staticPasses: Map<string, StaticPass>): void {
+  private scheduleGroup(
+    group: readonly Task[],
+    result: ScheduleResult,
+    staticPasses: Map<string, StaticPass>,
+    now: number | undefined,
+  ): void {
     const first = group[0];
     if (first === undefined) return;
     const pipeline = this.pipeline;
@@ -283,13 +309,15 @@ export class Scheduler {
       }
       if (ok) eligible.push(info);
       // Only spread preferences need the ineligible nodes (their tasks count per group).
-      if (!scan && (ok || spreading)) candidates.push(new Candidate(info, info.serviceTasks(serviceId), ok));
+      if (!scan && (ok || spreading)) {
+        candidates.push(new Candidate(info, info.serviceTasks(serviceId), ok, recentFailures(info, serviceId, now)));
+      }
     }
     if (signature !== undefined && known === undefined) staticPasses.set(signature, { pass, counts: pipeline.saveCounts() });
 
     const load = this.loadOf(first);
     const pick = scan
-      ? scanPicker(pipeline, serviceId, eligible, load)
+      ? scanPicker(pipeline, serviceId, eligible, load, now)
       : treePicker(pipeline, SpreadTree.build(prefs, candidates), load);
     for (let i = 0; i < group.length; i++) {
       const task = group[i] as Task;

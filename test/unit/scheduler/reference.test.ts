@@ -11,6 +11,9 @@ import { schedule, type ScheduleResult } from '../../../src/scheduler/scheduler.
 import type { Node, Service, Task } from '../../../src/store/objects.js';
 import { node, service, task, type NodeOpts, type TaskOpts } from './fixtures.js';
 
+const NOW = Date.parse('2026-01-01T12:00:00Z');
+const MINUTE = 60_000;
+
 /** mulberry32: small, seeded, good enough to pick test shapes. */
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -73,16 +76,22 @@ function reference(nodes: Node[], placed: Task[], services: Service[], pending: 
       pool = pool.filter((i) => spreadValue(pref, i.node) === pick);
       scope = scope.filter((i) => spreadValue(pref, i.node) === pick);
     }
+    // Failures of the service on a node in the last 5 minutes: 5 or more rank a node last.
+    const fails = (i: NodeInfo) =>
+      placed.filter(
+        (p) =>
+          p.NodeID === i.id &&
+          p.ServiceID === t.ServiceID &&
+          (p.Status.State === 'failed' || p.Status.State === 'rejected') &&
+          Date.parse(p.Status.Timestamp) >= NOW - 5 * MINUTE,
+      ).length;
+    const key = (i: NodeInfo): [number, number, number, string] => {
+      const f = fails(i);
+      return [f >= 5 ? f : 0, i.serviceTasks(t.ServiceID), i.activeTasks, i.id];
+    };
     let best: NodeInfo | undefined;
     for (const i of pool) {
-      if (
-        best === undefined ||
-        i.serviceTasks(t.ServiceID) < best.serviceTasks(t.ServiceID) ||
-        (i.serviceTasks(t.ServiceID) === best.serviceTasks(t.ServiceID) &&
-          (i.activeTasks < best.activeTasks || (i.activeTasks === best.activeTasks && i.id < best.id)))
-      ) {
-        best = i;
-      }
+      if (best === undefined || compareKeys(key(i), key(best)) < 0) best = i;
     }
     if (best !== undefined) {
       best.addTask(taskLoad(t, portsOf(t)));
@@ -103,6 +112,12 @@ function reference(nodes: Node[], placed: Task[], services: Service[], pending: 
     out.unplaced.push({ taskId: t.ID, reason: text === '' ? 'no suitable node' : `no suitable node (${text})` });
   }
   return out;
+}
+
+/** Lexicographic; a failure count under 5 reads as 0, so it only matters from 5 up. */
+function compareKeys(a: [number, number, number, string], b: [number, number, number, string]): number {
+  for (let k = 0; k < 3; k++) if (a[k] !== b[k]) return (a[k] as number) - (b[k] as number);
+  return a[3] < b[3] ? -1 : a[3] > b[3] ? 1 : 0;
 }
 
 function pickOne<T>(r: () => number, xs: readonly T[]): T {
@@ -144,6 +159,17 @@ function scenario(seed: number): { nodes: Node[]; placed: Task[]; services: Serv
     const s = Math.floor(r() * services.length);
     placed.push(task(`old${k}`, `s${s}`, { ...shapes[s], nodeId: pickOne(r, nodes).ID }));
   }
+  // Some nodes have had recent (or not so recent) failures of a service.
+  for (let k = 0; k < nodeCount / 4; k++) {
+    const nodeId = pickOne(r, nodes).ID;
+    const s = Math.floor(r() * services.length);
+    const count = 3 + Math.floor(r() * 5);
+    for (let f = 0; f < count; f++) {
+      const t = task(`fail${k}-${f}`, `s${s}`, { nodeId, state: 'failed', desired: 'shutdown' });
+      t.Status.Timestamp = new Date(NOW - Math.floor(r() * 8) * MINUTE).toISOString();
+      placed.push(t);
+    }
+  }
   const pending: Task[] = [];
   services.forEach((_, s) => {
     // Even seeds: small groups (placed by scanning); odd seeds: larger ones (heaps).
@@ -158,7 +184,7 @@ void describe('scheduler matches the naive reference', () => {
     void it(`random cluster #${seed}`, () => {
       const { nodes, placed, services, pending } = scenario(seed);
       const want = reference(nodes, placed, services, pending);
-      const got = schedule({ nodes, tasks: placed, services }, pending);
+      const got = schedule({ nodes, tasks: placed, services, now: NOW }, pending);
       assert.deepEqual(got, want);
     });
   }
