@@ -9,14 +9,14 @@ import pino, { type Logger } from 'pino';
 import { RaftError } from './errors.js';
 import { MemoryStorage } from './memory-storage.js';
 import { RaftTimeoutError, Waiters } from './node-waiters.js';
-
-export { RaftTimeoutError };
 import { decodeNodeSnapshot, encodeNodeSnapshot } from './node-snapshot.js';
 import { Raft } from './raft.js';
 import { SnapshotStore } from './storage/snapshot.js';
 import { Wal } from './storage/wal.js';
 import { GrpcTransport, type RaftTransport } from './transport-grpc.js';
 import { type Entry, EntryType, type HardState, type NodeId, type Ready, type Snapshot, decodeConfChange } from './types.js';
+
+export { RaftTimeoutError };
 
 export interface StateMachine {
   /** Applies a committed normal entry; called in log order, exactly once per process lifetime. */
