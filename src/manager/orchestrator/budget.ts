@@ -72,3 +72,42 @@ export class DisruptionBudget {
     if (task.Status.State === 'running') this.stopped++;
   }
 }
+
+export interface DrainBlocker {
+  service: string;
+  minAvailable: number;
+  running: number;
+  onNode: number;
+}
+
+interface BudgetService {
+  ID: string;
+  Spec: { Name: string; Labels?: Record<string, string>; Mode: { Replicated?: { Replicas?: number } } };
+}
+
+interface BudgetTask {
+  ServiceID: string;
+  NodeID?: string;
+  DesiredState: string;
+  Status: { State: string };
+}
+
+/**
+ * Services whose budget a drain of `nodeId` cannot spend at once: their tasks there keep
+ * running until replacements run elsewhere. Shared by the CLI's report and tests.
+ */
+export function drainBlockers(services: BudgetService[], tasks: BudgetTask[], nodeId: string): DrainBlocker[] {
+  const out: DrainBlocker[] = [];
+  for (const s of services) {
+    const replicas = s.Spec.Mode.Replicated?.Replicas;
+    if (replicas === undefined) continue;
+    const min = minAvailableOf(s.Spec.Labels, replicas);
+    if (min === 0) continue;
+    const mine = tasks.filter((t) => t.ServiceID === s.ID && t.DesiredState === 'running' && t.Status.State === 'running');
+    const onNode = mine.filter((t) => t.NodeID === nodeId).length;
+    if (onNode > 0 && mine.length - onNode < min) {
+      out.push({ service: s.Spec.Name, minAvailable: min, running: mine.length, onNode });
+    }
+  }
+  return out;
+}

@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.js';
 import { parseChoice, parseKeyValue } from '../../parse/values.js';
 import { collect } from '../util.js';
 import { updateNodeSpec } from './shared.js';
+import { drainBlockers } from '../../../manager/orchestrator/budget.js';
 
 interface Flags {
   availability?: string;
@@ -31,7 +32,7 @@ export function register(node: Command, ctx: Ctx): void {
       if (!availability && !role && labelsAdd.length === 0 && flags.labelRm.length === 0) {
         throw new UsageError('nothing to update: give --availability, --role, --label-add or --label-rm');
       }
-      await updateNodeSpec(ctx, ref, (spec) => {
+      const node = await updateNodeSpec(ctx, ref, (spec) => {
         if (availability) spec.Availability = availability;
         if (role) spec.Role = role;
         const labels = { ...(spec.Labels ?? {}) };
@@ -40,5 +41,21 @@ export function register(node: Command, ctx: Ctx): void {
         spec.Labels = labels;
       });
       ctx.println(ref);
+      if (availability === 'drain') await reportDrainBlockers(ctx, node.ID);
     });
+}
+
+/** A drain never takes a service below its --min-available: say which ones make it wait. */
+async function reportDrainBlockers(ctx: Ctx, nodeId: string): Promise<void> {
+  const client = ctx.client();
+  const [services, tasks] = await Promise.all([
+    client.get<Parameters<typeof drainBlockers>[0]>('/services'),
+    client.get<Parameters<typeof drainBlockers>[1]>('/tasks'),
+  ]);
+  for (const b of drainBlockers(services, tasks, nodeId)) {
+    ctx.io.stderr(
+      `drain waits for service ${b.service}: min-available ${b.minAvailable}, ${b.running} running, ${b.onNode} on this node; ` +
+        'its tasks here stop once replacements run elsewhere\n',
+    );
+  }
 }

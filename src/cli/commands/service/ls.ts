@@ -1,5 +1,6 @@
 // service ls [-q] [--format table|json|TEMPLATE]
 
+import { minAvailableOf } from '../../../manager/orchestrator/budget.js';
 import type { Command } from 'commander';
 import type { Service, Task } from '../../../store/objects.js';
 import type { Ctx } from '../../context.js';
@@ -55,6 +56,8 @@ function replicasText(s: ListedService, st: ServiceStatus): string {
   if (m.GlobalJob) text += ` (${st.CompletedTasks ?? 0} completed)`;
   const max = s.Spec.TaskTemplate.Placement?.MaxReplicas;
   if (max) text += ` (max ${max} per node)`;
+  const min = minAvailableOf(s.Spec.Labels, st.DesiredTasks ?? 0);
+  if (min > 0 && (st.RunningTasks ?? 0) < min) text += ` (below min-available ${min})`;
   return text;
 }
 
