@@ -5,10 +5,11 @@
 //
 // Batches are cheap: pending tasks are grouped by service and placement-relevant spec
 // (tasks of a group share constraints, preferences, reservations, ports). Per group the
-// static filters (ready, availability, constraints) run once per node; the nodes that pass
-// go into a heap (one per spread group) ordered by tasks of the service, then tasks
-// overall; each placement re-checks only the dynamic filters (memory, cpu, host ports, max
-// replicas) on the heap's top. A group costs O(nodes + tasks · log nodes).
+// static filters (ready, availability, constraints) run once per node (once per call for
+// groups with the same constraints); the nodes that pass go into a heap (one per spread
+// group) ordered by tasks of the service, then tasks overall; each placement re-checks only
+// the dynamic filters (memory, cpu, host ports, max replicas) on the heap's top. A group
+// costs O(nodes + tasks · log nodes); groups of a few tasks scan instead (pickers.ts).
 import type { Node, Service, Task } from '../store/objects.js';
 import type { StoreEvent } from '../store/state.js';
 import { SchedulerError } from './errors.js';
