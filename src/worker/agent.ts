@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { dispatcherProto } from '../common/proto.js';
 import type { ManagerMessage__Output } from '../generated/tsswarm/dispatcher/v1/ManagerMessage.js';
 import type { Task__Output } from '../generated/tsswarm/dispatcher/v1/Task.js';
+import type { NetworkState__Output } from '../generated/tsswarm/dispatcher/v1/NetworkState.js';
 import type { TaskStatus } from '../generated/tsswarm/dispatcher/v1/TaskStatus.js';
 import type { WorkerMessage } from '../generated/tsswarm/dispatcher/v1/WorkerMessage.js';
 import type { TaskState } from '../store/objects.js';
@@ -41,6 +42,12 @@ export interface AgentOptions {
   log: Logger;
   /** How long the first session may take to open before start() fails. */
   firstConnectTimeoutMs?: number;
+  /** Gets every task status report too (e.g. container pids for the network data path). */
+  onStatus?: (status: TaskStatusReport) => void;
+  /** Gets the node's network view (overlay, load balancing, DNS) whenever the manager sends it. */
+  onNetworkState?: (state: NetworkState__Output) => void;
+  /** Gets every assignment set after the executor does. */
+  onAssignments?: (tasks: AssignedTask[]) => void;
 }
 
 const RECONNECT_MIN_MS = 100;
@@ -155,6 +162,9 @@ export class Agent {
       const ids = new Set(tasks.map((t) => t.id));
       for (const id of this.latest.keys()) if (!ids.has(id)) this.latest.delete(id);
       this.opts.executor.setAssignments(tasks);
+      this.opts.onAssignments?.(tasks);
+    } else if (msg.network_state) {
+      this.opts.onNetworkState?.(msg.network_state);
     }
   }
 
@@ -195,6 +205,7 @@ export class Agent {
   }
 
   private onReport(status: TaskStatusReport): void {
+    this.opts.onStatus?.(status);
     this.latest.set(status.taskId, status);
     this.unsent.add(status.taskId);
     this.scheduleFlush();
