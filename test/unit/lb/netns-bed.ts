@@ -80,16 +80,19 @@ async function build(bed: Bed): Promise<void> {
 const SERVER = `
 const http = require('http');
 const dgram = require('dgram');
-const [name, port, bind] = process.argv.slice(1);
+const [name, port, bind, keepAlive] = process.argv.slice(1);
 const udp = dgram.createSocket('udp4').on('message', (m, r) => udp.send(name + ' ' + r.address, r.port, r.address));
 udp.bind(Number(port), bind || '0.0.0.0', () =>
-  http.createServer((q, s) => { s.setHeader('connection', 'close'); s.end(name + ' ' + q.socket.remoteAddress); })
+  http.createServer((q, s) => { if (keepAlive !== 'keep-alive') s.setHeader('connection', 'close'); s.end(name + ' ' + q.socket.remoteAddress); })
     .listen(Number(port), bind || '0.0.0.0', () => console.log('ready')));
 `;
 
-/** Starts an HTTP server and a UDP echo in `ns`, both answering "NAME REMOTE-ADDRESS" on `port`. */
-export function startServer(bed: Bed, ns: string, name: string, port: number, bind = '0.0.0.0'): Promise<void> {
-  const argv = ['netns', 'exec', ns, process.execPath, '-e', SERVER, name, String(port), bind];
+/**
+ * Starts an HTTP server and a UDP echo in `ns`, both answering "NAME REMOTE-ADDRESS" on `port`.
+ * HTTP answers close the connection unless `keepAlive` (benchmarks).
+ */
+export function startServer(bed: Bed, ns: string, name: string, port: number, bind = '0.0.0.0', keepAlive = false): Promise<void> {
+  const argv = ['netns', 'exec', ns, process.execPath, '-e', SERVER, name, String(port), bind, keepAlive ? 'keep-alive' : ''];
   const child = spawn('ip', argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   bed.procs.push(child);
   return new Promise((resolve, reject) => {
