@@ -244,6 +244,8 @@ export class Simulation {
     // Fault events, scaled by the seed's chaos level.
     const events: [number, () => void][] = [
       [0.02, () => this.crash()],
+      [0.01, () => this.crash(this.leaders())],
+      [0.01, () => this.isolateLeader()],
       [0.04, () => this.restart()],
       [0.02, () => this.partition()],
       [0.015, () => this.heal()],
@@ -273,8 +275,8 @@ export class Simulation {
     }
   }
 
-  private crash(): void {
-    const up = this.up();
+  private crash(among: SimNode[] = this.up()): void {
+    const up = among;
     if (up.length === 0) return;
     const n = pick(this.rand, up);
     n.raft = undefined; // unpersisted Ready state is lost with it
@@ -310,6 +312,19 @@ export class Simulation {
       for (const b of ids) if (b !== a) this.cut.add(`${b}>${a}`);
       this.log(`asymmetric: ${a} cannot receive`);
     }
+  }
+
+  /** Cuts a leader off from everyone (the classic way to get competing terms). */
+  private isolateLeader(): void {
+    const ls = this.leaders();
+    if (ls.length === 0) return;
+    const a = pick(this.rand, ls).id;
+    for (const b of this.nodes.keys()) {
+      if (b === a) continue;
+      this.cut.add(`${a}>${b}`);
+      this.cut.add(`${b}>${a}`);
+    }
+    this.log(`isolate leader ${a}`);
   }
 
   private heal(): void {
