@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runSeed, type SimResult } from '../../raft/sim.js';
 
-const SEEDS = Number(process.env['RAFT_SIM_SEEDS'] ?? 1000);
+const SEEDS = Number(process.env['RAFT_SIM_SEEDS'] ?? 1500);
 
 function report(r: SimResult, nodes: number): string {
   return `seed ${r.seed} (${nodes} nodes) failed: ${r.error}\n` +
