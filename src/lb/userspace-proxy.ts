@@ -93,6 +93,13 @@ export class UserspaceProxy implements LoadBalancer {
       try {
         this.fronts.set(u.name, await this.open(u));
       } catch (err) {
+        if (u.vip !== undefined && (err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') {
+          // A userspace proxy can only answer a VIP that is a local address; remember the
+          // unit so it is not retried (and logged) on every sync until it changes.
+          this.log.warn({ unit: u.name, serviceId: u.serviceId, vip: u.vip }, 'VIP is not a local address: not served in userspace mode');
+          this.fronts.set(u.name, unserved(u));
+          continue;
+        }
         this.log.warn({ err, unit: u.name, serviceId: u.serviceId }, 'cannot listen for frontend');
         failures.push(`${u.name}: ${(err as Error).message}`);
       }
@@ -112,6 +119,11 @@ export class UserspaceProxy implements LoadBalancer {
     const host = u.vip ?? this.bindAddress;
     return u.protocol === 'tcp' ? openTcp(u, host, this.log) : openUdp(u, host, this.udpIdleMs, this.log);
   }
+}
+
+/** A frontend that cannot be served here; it only remembers its unit. */
+function unserved(unit: LbUnit): Frontend {
+  return { unit, setBackends: () => undefined, dropTask: () => undefined, close: async () => undefined };
 }
 
 function openTcp(unit: LbUnit, host: string, log: Logger): Promise<Frontend> {

@@ -40,6 +40,14 @@ export async function canUseKernel(): Promise<boolean> {
   }
 }
 
+/** conntrack(8) is what removeBackend uses to cut connections already on a task. */
+export async function hasConntrack(): Promise<boolean> {
+  return exec('conntrack', ['--version']).then(
+    () => true,
+    () => false,
+  );
+}
+
 export async function createBed(tag: string, backends: number): Promise<Bed> {
   const p = `tslb${tag}${process.pid}`;
   const bed: Bed = { host: `${p}h`, client: `${p}c`, backends: [], procs: [] };

@@ -10,6 +10,7 @@ import {
   HOST_IP,
   canUseKernel,
   connectMany,
+  hasConntrack,
   createBed,
   destroyBed,
   nsExec,
@@ -20,6 +21,7 @@ import {
 } from './netns-bed.js';
 
 const kernel = await canUseKernel();
+const conntrack = await hasConntrack();
 const WEB_PORT = 8080;
 const API_PORT = 9090;
 const DNS_PORT = 5353;
@@ -124,9 +126,9 @@ void describe('NftLoadBalancer (kernel, netns)', { skip: !kernel && 'needs root,
   void it('removeBackend: no new connection reaches the task, its conntrack entries are gone', async () => {
     const ctB3 = async (): Promise<string> =>
       nsExec(bed.host, 'conntrack', ['-L', '-r', bed.backends[2]?.ip ?? '', '-p', 'tcp', '--reply-port-src', '80']).catch(() => '');
-    assert.notEqual((await ctB3()).trim(), '', 'earlier connections to b3 are tracked');
+    if (conntrack) assert.notEqual((await ctB3()).trim(), '', 'earlier connections to b3 are tracked');
     await lb.removeBackend('web', 't3');
-    assert.equal((await ctB3()).trim(), '', 'tracked connections to b3 were deleted');
+    if (conntrack) assert.equal((await ctB3()).trim(), '', 'tracked connections to b3 were deleted');
     const t = tally(await connectMany(bed.client, HOST_IP, WEB_PORT, 100));
     even(t, ['b1', 'b2', 'b4', 'b5'], 25);
     // api still uses t3: removeBackend is per service.
@@ -140,7 +142,7 @@ void describe('NftLoadBalancer (kernel, netns)', { skip: !kernel && 'needs root,
     assert.equal((await lb.sync(state(all, all))).changedServices, 1);
   });
 
-  void it('removeBackend on UDP: the flow on the task moves (its conntrack entry is deleted)', async () => {
+  void it('removeBackend on UDP: the flow on the task moves (its conntrack entry is deleted)', { skip: !conntrack && 'conntrack not installed' }, async () => {
     const c = udpClient(bed, bed.client, HOST_IP, DNS_PORT);
     const before = (await c.ask('new')).split(' ')[0] ?? '';
     assert.equal((await c.ask('same')).split(' ')[0], before, 'sticky while the task is in');

@@ -136,6 +136,27 @@ void describe('UserspaceProxy (loopback)', () => {
     assert.deepEqual(seen, ['u1:x', 'u2:x', 'u3:x', 'u1:x', 'u2:x', 'u3:x']);
   });
 
+  void it('a VIP that is not a local address is skipped with a warning, not an error every sync', async () => {
+    const s = state(backends, backends, udpBackends.slice(0, 3));
+    s.vips.push({ serviceId: 'api', networkId: 'n1', vip: '10.197.0.200', protocol: 'tcp', port: 80, backends });
+    assert.equal((await proxy.sync(s)).changedServices, 1);
+    assert.equal((await proxy.sync(s)).changedServices, 0);
+    assert.equal((await proxy.sync(state(backends, backends, udpBackends.slice(0, 3)))).changedServices, 1);
+  });
+
+  void it('a published port already in use fails the sync, and is retried by the next', async () => {
+    const blocker = net.createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(port, LO, resolve));
+    const s = state(backends, backends, udpBackends.slice(0, 3));
+    s.ingress.push({ serviceId: 'busy', protocol: 'tcp', publishedPort: port, backends });
+    await assert.rejects(proxy.sync(s), /could not open ing_tcp_\d+: listen EADDRINUSE/);
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    assert.equal((await proxy.sync(s)).changedServices, 1);
+    assert.equal((await once(port)).text.startsWith('b'), true);
+    await proxy.sync(state(backends, backends, udpBackends.slice(0, 3)));
+  });
+
   void it('teardown closes every port', async () => {
     await proxy.teardown();
     assert.match((await once(web)).text, /^ERR:ECONNREFUSED$/);
