@@ -148,6 +148,10 @@ export class Simulation {
 
   private handleReady(n: SimNode, r: Raft): void {
     const rd: Ready = r.ready();
+    if (!this.healthy.on && this.rand() < 0.003 * this.chaos) {
+      this.tornCrash(n, rd);
+      return;
+    }
     if (rd.snapshot && rd.snapshot.meta.index > n.storage.snapshot().meta.index) n.storage.applySnapshot(rd.snapshot);
     n.storage.append(rd.entries);
     if (rd.hardState) n.storage.setHardState(rd.hardState);
@@ -165,6 +169,22 @@ export class Simulation {
     }
     this.kv.progress(n.id, n.fsm.index, n.fsm.kv, rd.committedEntries);
     r.advance(rd);
+  }
+
+  /**
+   * Crash in the middle of persisting a Ready: a prefix of what the WAL would
+   * write (snapshot marker, entries, hard state) survives; nothing was sent.
+   */
+  private tornCrash(n: SimNode, rd: Ready): void {
+    const keepSnap = rd.snapshot !== undefined && this.rand() < 0.5;
+    if (keepSnap && rd.snapshot && rd.snapshot.meta.index > n.storage.snapshot().meta.index) n.storage.applySnapshot(rd.snapshot);
+    const allowEntries = rd.snapshot === undefined || keepSnap;
+    const kept = allowEntries ? randInt(this.rand, 0, rd.entries.length + 1) : 0;
+    n.storage.append(rd.entries.slice(0, kept));
+    if (allowEntries && kept === rd.entries.length && rd.hardState && this.rand() < 0.5) n.storage.setHardState(rd.hardState);
+    n.raft = undefined;
+    this.kv.crashed(n.id);
+    this.log(`torn crash ${n.id}: kept ${kept}/${rd.entries.length} entries${rd.snapshot ? `, snapshot ${keepSnap ? 'kept' : 'lost'}` : ''}`);
   }
 
   private apply(n: SimNode, e: Entry): void {
