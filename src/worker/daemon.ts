@@ -6,6 +6,7 @@ import { createLogger } from '../common/log.js';
 import { loadOrCreateNodeId } from '../common/node-identity.js';
 import { DockerExecutor } from '../engine/docker/executor.js';
 import { Agent } from './agent.js';
+import { NetworkAgent } from './network/index.js';
 import type { Executor } from './types.js';
 
 export interface WorkerOptions {
@@ -60,6 +61,12 @@ export interface LocalWorkerOptions {
 export async function startLocalWorker(o: LocalWorkerOptions): Promise<RunningWorker> {
   const executor = o.executor ?? new DockerExecutor({ nodeId: o.nodeId, log: o.log.child({ c: 'executor' }) });
   const description = await executor.describe();
+  // The data path (overlay, load balancing, DNS) needs the real engine; TSSWARM_NETWORK_AGENT=off turns it off.
+  let network: NetworkAgent | undefined;
+  if (!o.executor && process.env.TSSWARM_NETWORK_AGENT !== 'off') {
+    const candidate = new NetworkAgent({ nodeId: o.nodeId, log: o.log, ...(o.advertiseAddr ? { advertiseAddr: o.advertiseAddr } : {}) });
+    if (await candidate.start()) network = candidate;
+  }
   // Several nodes share one machine in tests and demos: the node's name is its own.
   description.hostname = o.hostname ?? description.hostname ?? os.hostname();
   const agent = new Agent({
@@ -72,9 +79,27 @@ export async function startLocalWorker(o: LocalWorkerOptions): Promise<RunningWo
     executor,
     log: o.log,
     ...(o.joinTimeoutMs ? { firstConnectTimeoutMs: o.joinTimeoutMs } : {}),
+    ...(network
+      ? {
+          onNetworkState: (s) => network.onNetworkState(s),
+          onStatus: (s) => network.onStatus(s),
+          onAssignments: (t) => network.onAssignments(t),
+        }
+      : {}),
   });
-  await agent.start();
-  return { nodeId: o.nodeId, stop: () => agent.stop() };
+  try {
+    await agent.start();
+  } catch (err) {
+    await network?.stop();
+    throw err;
+  }
+  return {
+    nodeId: o.nodeId,
+    stop: async () => {
+      await agent.stop();
+      await network?.stop();
+    },
+  };
 }
 
 function hostOf(addr: string | undefined): string | undefined {

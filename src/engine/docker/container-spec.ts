@@ -15,6 +15,16 @@ export function stopGraceSeconds(task: AssignedTask): number {
   return Math.ceil(stopGraceMs(task) / 1000);
 }
 
+/**
+ * DNS servers given to every task container: the worker's own resolver (src/dns), set by
+ * the network agent once it listens. Empty: the engine's default (the host's resolv.conf).
+ */
+let taskDnsServers: string[] = [];
+
+export function setTaskDnsServers(servers: readonly string[]): void {
+  taskDnsServers = [...servers];
+}
+
 export function containerCreateOptions(
   task: AssignedTask,
   nodeId: string,
@@ -25,6 +35,7 @@ export function containerCreateOptions(
   };
   if (task.nanoCpus > 0) hostConfig.NanoCpus = task.nanoCpus;
   if (task.memoryBytes > 0) hostConfig.Memory = task.memoryBytes;
+  if (taskDnsServers.length > 0) hostConfig.Dns = [...taskDnsServers];
 
   // Only host-mode ports are published here; ingress ports belong to the load balancer.
   const exposed: Record<string, object> = {};

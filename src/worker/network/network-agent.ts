@@ -1,0 +1,265 @@
+// The worker's network agent: turns the manager's network view and the executor's task
+// reports into this host's data path — the VXLAN overlay (src/overlay), the routing mesh
+// (src/lb, host netns), per-container VIP tables, and the DNS resolver (src/dns).
+// Every sync recomputes everything from (view, running containers); the drivers diff
+// against the kernel, so a sync after a restart changes nothing that is already right.
+// See docs/design/network-agent.md.
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import Dockerode from 'dockerode';
+import type { Logger } from 'pino';
+import { buildTable, DnsServer } from '../../dns/index.js';
+import { setTaskDnsServers } from '../../engine/docker/container-spec.js';
+import { createLoadBalancer, spawnRunner, type LoadBalancer } from '../../lb/index.js';
+import { OverlayDriver } from '../../overlay/index.js';
+import type { AssignedTask, TaskStatusReport } from '../types.js';
+import { HOST_INGRESS_IFNAME, lbState, overlayState, underlayAddrOf, vipTargetsFor, type LocalContainer, type NetworkView } from './desired.js';
+import { ensureForwardAccept } from './host-forward.js';
+import { SyncLoop } from './sync-loop.js';
+import { VipTables } from './vip-tables.js';
+
+export interface NetworkAgentOptions {
+  nodeId: string;
+  log: Logger;
+  /** This node's underlay address; default: the address the manager knows it by (from the view). */
+  advertiseAddr?: string;
+  docker?: Dockerode;
+  /** Serve DNS to task containers (default true). */
+  dns?: boolean;
+  /** Port of the DNS resolver (default 53; tests may use another). */
+  dnsPort?: number;
+  /** Full resync period that repairs anything changed behind our back (ms). */
+  resyncMs?: number;
+}
+
+/** Full resync period: repairs links, tables and entries changed behind the agent's back (ms). */
+const RESYNC_MS = 30_000;
+/** Abstract unix socket (scoped to the network namespace): one data-path owner per netns. */
+const LOCK_NAME = '\0tsswarm-network-agent';
+
+interface Running extends LocalContainer {
+  containerId: string;
+}
+
+export class NetworkAgent {
+  private readonly log: Logger;
+  private readonly docker: Dockerode;
+  private readonly loop: SyncLoop;
+  private view?: NetworkView;
+  private readonly running = new Map<string, Running>();
+  /** task id → addresses its DNS queries come from (docker bridge address). */
+  private readonly clientAddrs = new Map<string, string[]>();
+  private driver?: OverlayDriver;
+  private lb?: LoadBalancer;
+  private readonly vipTables: VipTables;
+  private dns?: DnsServer;
+  private lock?: net.Server;
+  private forwardOk = false;
+  private resyncTimer?: NodeJS.Timeout;
+  /** Syncs done, for logs and tests. */
+  syncs = 0;
+
+  constructor(private readonly opts: NetworkAgentOptions) {
+    this.log = opts.log.child({ component: 'network-agent' });
+    this.docker = opts.docker ?? new Dockerode();
+    this.vipTables = new VipTables(this.log);
+    this.loop = new SyncLoop(() => this.syncOnce());
+  }
+
+  /**
+   * Takes the netns lock and starts the DNS resolver (before any task container is
+   * created, so they get it as their name server). Returns false, doing nothing, if another
+   * worker already drives this network namespace (several workers on one machine in tests).
+   */
+  async start(): Promise<boolean> {
+    const lock = net.createServer();
+    const locked = await new Promise<boolean>((resolve) => {
+      lock.once('error', () => resolve(false));
+      lock.listen(LOCK_NAME, () => resolve(true));
+    });
+    if (!locked) {
+      this.log.warn('another worker drives this network namespace: network agent off');
+      return false;
+    }
+    this.lock = lock;
+    if (this.opts.dns !== false) await this.startDns();
+    this.resyncTimer = setInterval(() => this.loop.request(), this.opts.resyncMs ?? RESYNC_MS);
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.resyncTimer);
+    this.loop.stop();
+    await this.loop.settled();
+    this.dns?.stop();
+    this.lock?.close();
+    this.lock = undefined;
+    // Kernel state stays: the next worker on this host adopts it.
+  }
+
+  /** Agent hook: the manager's network view. */
+  onNetworkState(view: NetworkView): void {
+    if (!this.lock) return;
+    this.view = view;
+    this.loop.request();
+  }
+
+  /** Agent hook: every task status report (running ones carry the container pid). */
+  onStatus(s: TaskStatusReport): void {
+    if (!this.lock) return;
+    if (s.state === 'running' && s.pid && s.containerId) {
+      const known = this.running.get(s.taskId);
+      if (known && known.pid === s.pid) return;
+      this.running.set(s.taskId, { taskId: s.taskId, pid: s.pid, containerId: s.containerId });
+      void this.learnAddrs(s.taskId, s.containerId);
+    } else if (s.state !== 'running' && this.running.has(s.taskId)) {
+      this.running.delete(s.taskId);
+      this.clientAddrs.delete(s.taskId);
+    } else {
+      return;
+    }
+    this.loop.request();
+  }
+
+  /** Agent hook: tasks no longer assigned are gone (their containers are being removed). */
+  onAssignments(tasks: AssignedTask[]): void {
+    if (!this.lock) return;
+    const ids = new Set(tasks.map((t) => t.id));
+    let changed = false;
+    for (const id of [...this.running.keys()]) {
+      if (!ids.has(id)) {
+        this.running.delete(id);
+        this.clientAddrs.delete(id);
+        changed = true;
+      }
+    }
+    if (changed) this.loop.request();
+  }
+
+  /** The overlay as programmed in the kernel now (undefined before the first sync). */
+  programmed(): ReturnType<OverlayDriver['programmed']> | undefined {
+    return this.driver?.programmed();
+  }
+
+  /** Waits until the pending sync (if any) is done. */
+  settled(): Promise<void> {
+    return this.loop.settled();
+  }
+
+  private async startDns(): Promise<void> {
+    const host = await this.bridgeGateway();
+    if (!host) {
+      this.log.warn('no docker bridge gateway found: DNS resolver off');
+      return;
+    }
+    const dns = new DnsServer({ host, port: this.opts.dnsPort ?? 53, log: this.log });
+    try {
+      await dns.start();
+    } catch (err) {
+      this.log.warn({ err, host }, 'cannot bind the DNS resolver: off');
+      return;
+    }
+    this.dns = dns;
+    // The engine's default bridge gateway is the host as task containers see it.
+    if ((this.opts.dnsPort ?? 53) === 53) setTaskDnsServers([host]);
+  }
+
+  private async bridgeGateway(): Promise<string | undefined> {
+    try {
+      const info = (await this.docker.getNetwork('bridge').inspect()) as { IPAM?: { Config?: Array<{ Gateway?: string }> } };
+      const gw = info.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+      if (gw) return gw.replace(/\/\d+$/, '');
+    } catch (err) {
+      this.log.debug({ err }, 'bridge network inspect failed');
+    }
+    // Engines started with --bip leave IPAM's gateway empty: read docker0 itself.
+    const r = await spawnRunner('ip', ['-4', '-json', 'addr', 'show', 'dev', 'docker0']).catch(() => undefined);
+    if (!r || r.code !== 0) return undefined;
+    const parsed = JSON.parse(r.stdout) as Array<{ addr_info?: Array<{ local?: string }> }>;
+    return parsed[0]?.addr_info?.[0]?.local;
+  }
+
+  private async learnAddrs(taskId: string, containerId: string): Promise<void> {
+    try {
+      const info = await this.docker.getContainer(containerId).inspect();
+      const addrs = new Set<string>();
+      const legacy = (info.NetworkSettings as { IPAddress?: string }).IPAddress;
+      if (legacy) addrs.add(legacy);
+      for (const n of Object.values(info.NetworkSettings.Networks ?? {})) if (n.IPAddress) addrs.add(n.IPAddress);
+      if (!this.running.has(taskId)) return;
+      this.clientAddrs.set(taskId, [...addrs]);
+      this.loop.request();
+    } catch (err) {
+      this.log.debug({ err, taskId }, 'container inspect failed (gone?)');
+    }
+  }
+
+  /** One full pass. Returns false if any part failed (the loop retries). */
+  private async syncOnce(): Promise<boolean> {
+    const view = this.view;
+    if (!view) return true;
+    const t0 = performance.now();
+    this.syncs++;
+    this.dns?.setTable(buildTable(view, this.clientAddrs));
+    const tDns = performance.now() - t0;
+
+    const [overlay, lb, vips] = await Promise.allSettled([this.syncOverlay(view), this.syncLb(view), this.syncVips(view)]);
+    let ok = true;
+    for (const [what, r] of [['overlay', overlay], ['lb', lb], ['vip', vips]] as const) {
+      if (r.status === 'rejected') {
+        ok = false;
+        this.log.warn({ err: r.reason, part: what }, 'network sync: part failed (retrying)');
+      }
+    }
+    const ms = Math.round(performance.now() - t0);
+    const report = {
+      ms,
+      dnsMs: Math.round(tDns * 10) / 10,
+      overlayChanges: overlay.status === 'fulfilled' ? overlay.value : undefined,
+      lbChangedServices: lb.status === 'fulfilled' ? lb.value : undefined,
+      vipTables: vips.status === 'fulfilled' ? vips.value : undefined,
+      running: this.running.size,
+      networks: view.networks.length,
+    };
+    if ((report.overlayChanges ?? 1) > 0 || (report.lbChangedServices ?? 1) > 0 || (report.vipTables ?? 1) > 0) {
+      this.log.info(report, 'network sync');
+    } else {
+      this.log.debug(report, 'network sync (no change)');
+    }
+    return ok;
+  }
+
+  private async syncOverlay(view: NetworkView): Promise<number> {
+    const underlay = this.opts.advertiseAddr ?? underlayAddrOf(view, this.opts.nodeId);
+    if (!underlay) {
+      if (view.networks.length > 0) this.log.warn('network view without this node’s underlay address: overlay not programmed yet');
+      return 0;
+    }
+    if (!this.driver) this.driver = new OverlayDriver({ underlayAddr: underlay, log: this.log });
+    const state = overlayState({ view, nodeId: this.opts.nodeId, running: this.running, hostPid: process.pid });
+    const report = await this.driver.sync(state);
+    if (view.host_ingress && !this.forwardOk) this.forwardOk = await ensureForwardAccept(HOST_INGRESS_IFNAME, this.log);
+    return report.changes;
+  }
+
+  private async syncLb(view: NetworkView): Promise<number> {
+    const state = lbState(view);
+    if (!this.lb) {
+      if (state.ingress.length === 0) return 0;
+      this.lb = await createLoadBalancer({ log: this.log });
+    }
+    const r = await this.lb.sync(state);
+    return r.changedServices;
+  }
+
+  private async syncVips(view: NetworkView): Promise<number> {
+    const containers = new Map<string, { pid: number; targets: ReturnType<typeof vipTargetsFor> }>();
+    for (const c of this.running.values()) {
+      if (!view.endpoints.some((e) => e.task_id === c.taskId)) continue;
+      containers.set(c.taskId, { pid: c.pid, targets: vipTargetsFor(view, c.taskId) });
+    }
+    const r = await this.vipTables.sync(containers);
+    if (r.errors > 0) throw new Error(`${r.errors} VIP table update(s) failed`);
+    return r.changed;
+  }
+}
