@@ -95,7 +95,7 @@ describe('DNS table', () => {
     const srv = new DnsServer({ host: '127.0.0.1', port: 0, log });
     const { port } = await srv.start();
     const client = dgram.createSocket('udp4');
-    const ask = (name: string): Promise<dnsPacket.DecodedPacket> =>
+    const ask = (name: string): Promise<dnsPacket.DecodedPacket & { rcode?: string }> =>
       new Promise((res) => {
         client.once('message', (m) => res(dnsPacket.decode(m)));
         client.send(dnsPacket.encode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }] }), port, '127.0.0.1');
