@@ -103,7 +103,12 @@ export class RaftNode {
     const mem = new MemoryStorage();
     let restored: Snapshot | undefined;
     if (state.snapshot) {
-      restored = await snaps.load(state.snapshot.index, state.snapshot.term);
+      try {
+        restored = await snaps.load(state.snapshot.index, state.snapshot.term);
+      } catch (e) {
+        await wal.close();
+        throw e;
+      }
       mem.applySnapshot(restored);
     }
     mem.append(state.entries);
@@ -116,7 +121,15 @@ export class RaftNode {
       heartbeatTick: opts.heartbeatTicks ?? 1,
       rand: Math.random,
     });
-    const transport = opts.transport ?? (await GrpcTransport.listen({ id: opts.id, listen: opts.listen ?? '127.0.0.1:0', secret: opts.secret, logger: log }));
+    let transport = opts.transport;
+    if (!transport) {
+      try {
+        transport = await GrpcTransport.listen({ id: opts.id, listen: opts.listen ?? '127.0.0.1:0', secret: opts.secret, logger: log });
+      } catch (e) {
+        await wal.close();
+        throw e;
+      }
+    }
     const node = new RaftNode(opts, core, mem, wal, snaps, transport, log);
     if (restored) node.restoreSnapshot(restored);
     log.info({ address: transport.address, term: state.hardState.term, snapshot: state.snapshot?.index ?? 0, entries: state.entries.length }, 'raft node started');
@@ -171,8 +184,11 @@ export class RaftNode {
     } catch (e) {
       return Promise.reject(e);
     }
+    // Register before kicking: the Ready loop can confirm the read synchronously (a
+    // single-member group needs no heartbeat round), and an unregistered read is lost.
+    const done = this.waiters.read(ctx, this.opts.readTimeoutMs ?? 5000);
     this.kick();
-    return this.waiters.read(ctx, this.opts.readTimeoutMs ?? 5000);
+    return done;
   }
 
   async addMember(id: NodeId, address: string): Promise<void> {
@@ -231,8 +247,9 @@ export class RaftNode {
     } catch (e) {
       return Promise.reject(e);
     }
+    const done = this.waiters.proposal(op, p.index, p.term, this.opts.proposalTimeoutMs ?? 30_000);
     this.kick();
-    return this.waiters.proposal(op, p.index, p.term, this.opts.proposalTimeoutMs ?? 30_000);
+    return done;
   }
 
   private kick(): void {
