@@ -15,8 +15,10 @@ export interface ManagerInfo {
   clusterAddr: string;
   /** tsswarm version string, reported as the engine/server version. */
   version: string;
-  /** False on a follower: write routes then fail fast with 503 instead of reaching the store. */
+  /** False on a follower: write routes are then forwarded to the leader's API. */
   isLeader(): boolean;
+  /** host:port of the leader's control API, when known (followers forward writes there). */
+  leaderApiAddr?(): string | undefined;
   /** Current join tokens, served by `GET /swarm`. */
   joinTokens(): JoinTokens;
 }

@@ -1,5 +1,6 @@
 // The Docker-compatible control API: a fastify app over the store. Routes live in
 // routes/<resource>.ts; this file wires parsing, version prefixes, errors and logging.
+import { registerLeaderForwarding } from './forward.js';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { formatHostPort } from '../common/addr.js';
@@ -56,6 +57,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     const problem = versionProblem(req.originalUrl);
     if (problem) throw new ApiError('invalid_argument', problem);
   });
+  registerLeaderForwarding(app, opts.info, BODY_LIMIT_BYTES);
 
   // The docker CLI decodes an error body as {"message"} only if Content-Type is exactly
   // `application/json` (as dockerd sends it); fastify appends `; charset=utf-8`, so drop it.

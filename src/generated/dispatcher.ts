@@ -6,6 +6,8 @@ import type { DispatcherClient as _tsswarm_dispatcher_v1_DispatcherClient, Dispa
 import type { Endpoint as _tsswarm_dispatcher_v1_Endpoint, Endpoint__Output as _tsswarm_dispatcher_v1_Endpoint__Output } from './tsswarm/dispatcher/v1/Endpoint.js';
 import type { Heartbeat as _tsswarm_dispatcher_v1_Heartbeat, Heartbeat__Output as _tsswarm_dispatcher_v1_Heartbeat__Output } from './tsswarm/dispatcher/v1/Heartbeat.js';
 import type { HeartbeatAck as _tsswarm_dispatcher_v1_HeartbeatAck, HeartbeatAck__Output as _tsswarm_dispatcher_v1_HeartbeatAck__Output } from './tsswarm/dispatcher/v1/HeartbeatAck.js';
+import type { JoinRequest as _tsswarm_dispatcher_v1_JoinRequest, JoinRequest__Output as _tsswarm_dispatcher_v1_JoinRequest__Output } from './tsswarm/dispatcher/v1/JoinRequest.js';
+import type { JoinResponse as _tsswarm_dispatcher_v1_JoinResponse, JoinResponse__Output as _tsswarm_dispatcher_v1_JoinResponse__Output } from './tsswarm/dispatcher/v1/JoinResponse.js';
 import type { LbService as _tsswarm_dispatcher_v1_LbService, LbService__Output as _tsswarm_dispatcher_v1_LbService__Output } from './tsswarm/dispatcher/v1/LbService.js';
 import type { ManagerMessage as _tsswarm_dispatcher_v1_ManagerMessage, ManagerMessage__Output as _tsswarm_dispatcher_v1_ManagerMessage__Output } from './tsswarm/dispatcher/v1/ManagerMessage.js';
 import type { NetworkState as _tsswarm_dispatcher_v1_NetworkState, NetworkState__Output as _tsswarm_dispatcher_v1_NetworkState__Output } from './tsswarm/dispatcher/v1/NetworkState.js';
@@ -32,6 +34,8 @@ export interface ProtoGrpcType {
         Endpoint: MessageTypeDefinition<_tsswarm_dispatcher_v1_Endpoint, _tsswarm_dispatcher_v1_Endpoint__Output>
         Heartbeat: MessageTypeDefinition<_tsswarm_dispatcher_v1_Heartbeat, _tsswarm_dispatcher_v1_Heartbeat__Output>
         HeartbeatAck: MessageTypeDefinition<_tsswarm_dispatcher_v1_HeartbeatAck, _tsswarm_dispatcher_v1_HeartbeatAck__Output>
+        JoinRequest: MessageTypeDefinition<_tsswarm_dispatcher_v1_JoinRequest, _tsswarm_dispatcher_v1_JoinRequest__Output>
+        JoinResponse: MessageTypeDefinition<_tsswarm_dispatcher_v1_JoinResponse, _tsswarm_dispatcher_v1_JoinResponse__Output>
         LbService: MessageTypeDefinition<_tsswarm_dispatcher_v1_LbService, _tsswarm_dispatcher_v1_LbService__Output>
         ManagerMessage: MessageTypeDefinition<_tsswarm_dispatcher_v1_ManagerMessage, _tsswarm_dispatcher_v1_ManagerMessage__Output>
         NetworkState: MessageTypeDefinition<_tsswarm_dispatcher_v1_NetworkState, _tsswarm_dispatcher_v1_NetworkState__Output>

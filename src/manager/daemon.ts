@@ -1,6 +1,7 @@
-// A manager process: opens the durable store, creates the cluster on first start, serves
-// the dispatcher (gRPC) and the control API (HTTP), runs the leader's control loops, and
-// runs a worker agent of its own so the manager node can take tasks (unless drained).
+// A manager process: a Raft replica of the cluster state (a new cluster, a joining member,
+// or a restart from its data), the dispatcher (gRPC) and control API (HTTP), the leader's
+// control loops while it leads, and a worker agent of its own so the manager node can
+// take tasks (unless drained).
 import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -9,8 +10,15 @@ import { createLogger } from '../common/log.js';
 import { dispatcherProto } from '../common/proto.js';
 import { parseHostPort, formatHostPort } from '../common/addr.js';
 import { loadOrCreateNodeId } from '../common/node-identity.js';
-import { FileBackend } from '../store/backend-file.js';
+import { promises as fs } from 'node:fs';
+import { RaftBackend } from '../store/backend-raft.js';
+import type { StateSnapshot } from '../store/state.js';
 import { Store } from '../store/store.js';
+import { joinHandler } from './membership/join-service.js';
+import { requestJoin } from './membership/join-client.js';
+import { managerNodes } from './membership/managers.js';
+import { Leadership } from './membership/leadership.js';
+import { loadOrCreateRaftSecret, recoverCommittedState } from './membership/raft-files.js';
 import { buildApiServer, startApiServer } from '../api/server.js';
 import { Dispatcher } from './dispatcher/dispatcher.js';
 import { LeaderDuties } from './leader-duties.js';
@@ -29,6 +37,8 @@ export interface ManagerOptions {
   allowRemoteApi: boolean;
   forceNewCluster: boolean;
   advertiseAddr?: string;
+  /** Raft replication address; default: the cluster port + 1 on the same host. */
+  raftAddr?: string;
   joinToken?: string;
   joinAddr?: string;
   /** Heartbeat period for workers; down after 3 missed. Default 1000 ms. */
@@ -58,9 +68,6 @@ export class ManagerStartError extends Error {
 
 export async function runManager(opts: ManagerOptions): Promise<RunningManager> {
   const log = opts.log ?? createLogger({ name: 'tsswarm-manager' });
-  if (opts.joinToken || opts.joinAddr) {
-    throw new ManagerStartError('joining an existing cluster as a manager needs the Raft backend (not available yet)');
-  }
   const listen = parseHostPort(opts.listenAddr, 2377, '--listen-addr');
   const api = parseHostPort(opts.apiAddr, 2375, '--api-addr');
   if (!isLoopback(api.host) && !opts.allowRemoteApi) {
@@ -70,42 +77,113 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
   }
   const hostname = opts.hostname ?? os.hostname();
   const nodeId = await loadOrCreateNodeId(opts.dataDir);
-  const store = new Store(new FileBackend(path.join(opts.dataDir, 'manager', 'state'), log.child({ c: 'store' })));
-  await store.open();
+  const managerDir = path.join(opts.dataDir, 'manager');
+  const raftDir = path.join(managerDir, 'raft');
+  const hasState = await exists(path.join(raftDir, 'wal'));
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const fail = async (err: unknown): Promise<never> => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
+    throw err;
+  };
 
+  // The cluster (dispatcher) port first: it names this manager to everyone else.
   const grpcServer = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
   const port = await new Promise<number>((resolve, reject) =>
     grpcServer.bindAsync(formatHostPort(listen.host, listen.port), grpc.ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(new ManagerStartError(`cannot listen on ${opts.listenAddr}: ${err.message}`, { cause: err })) : resolve(p),
     ),
-  ).catch(async (err) => {
-    await store.close();
-    throw err;
-  });
+  );
+  cleanups.push(() => grpcServer.forceShutdown());
   const advertiseHost = opts.advertiseAddr ?? (isUnspecified(listen.host) ? '127.0.0.1' : listen.host);
   const clusterAddr = formatHostPort(advertiseHost, port);
+  const raftListen = opts.raftAddr ? parseHostPort(opts.raftAddr, port + 1, '--raft-addr') : { host: listen.host, port: port + 1 };
+  const raftAddr = formatHostPort(advertiseHost, raftListen.port);
+  const apiAdvertise = formatHostPort(isUnspecified(api.host) ? advertiseHost : api.host, api.port);
 
-  const cluster = await ensureCluster(store, {
-    nodeId,
-    hostname,
-    clusterAddr,
-    availability: opts.availability,
-    heartbeatPeriodMs: opts.heartbeatPeriodMs ?? (Number(process.env.TSSWARM_HEARTBEAT_MS) || 1000),
+  let joined: Awaited<ReturnType<typeof requestJoin>> | undefined;
+  if (opts.joinToken && !hasState) {
+    if (!opts.joinAddr) return fail(new ManagerStartError('joining as a manager needs the address of a manager'));
+    joined = await requestJoin(opts.joinAddr.split(','), {
+      token: opts.joinToken,
+      node_id: nodeId,
+      hostname,
+      cluster_addr: clusterAddr,
+      raft_addr: raftAddr,
+      api_addr: apiAdvertise,
+    }).catch((err: Error) => fail(new ManagerStartError(err.message, { cause: err })));
+    if (joined.role !== 'manager') return fail(new ManagerStartError('the token is a worker token: run the node as a worker'));
+  }
+  const secret = await loadOrCreateRaftSecret(managerDir, joined?.raft_secret);
+
+  let recovered: StateSnapshot | undefined;
+  if (opts.forceNewCluster) {
+    if (!hasState) return fail(new ManagerStartError(`--force-new-cluster needs an existing manager's data in ${opts.dataDir}`));
+    recovered = await recoverCommittedState(raftDir, nodeId, secret, log).catch((err: Error) =>
+      fail(new ManagerStartError(`cannot recover the state in ${raftDir}: ${err.message}`, { cause: err })),
+    );
+  }
+
+  const backend = new RaftBackend({
+    id: nodeId,
+    dataDir: raftDir,
+    peers: joined ? { ...joined.raft_peers, [nodeId]: raftAddr } : { [nodeId]: raftAddr },
+    join: !!joined,
+    secret,
+    listen: formatHostPort(raftListen.host, raftListen.port),
+    log: log.child({ c: 'raft' }),
   });
+  const store = new Store(backend);
+  await store.open().catch((err: Error) => fail(new ManagerStartError(`cannot start the Raft replica on ${raftAddr}: ${err.message}`, { cause: err })));
+  cleanups.push(() => store.close());
+  const raft = backend.raft;
 
+  if (!joined && (!hasState || recovered)) {
+    await waitUntil(() => raft.isLeader, 15_000).catch(() => fail(new ManagerStartError('this manager did not become leader of its new cluster')));
+    if (recovered) await backend.commitRestore(recovered);
+  }
+  if (!joined && !hasState) {
+    await ensureCluster(store, {
+      nodeId,
+      hostname,
+      clusterAddr,
+      availability: opts.availability,
+      heartbeatPeriodMs: opts.heartbeatPeriodMs ?? (Number(process.env.TSSWARM_HEARTBEAT_MS) || 1000),
+    });
+  }
+  const cluster = await waitUntil(() => store.get('clusters', 'cluster'), 20_000).catch(() =>
+    fail(new ManagerStartError('the replicated state did not arrive from the leader in time')),
+  );
+
+  const managerAddrs = (): string[] => {
+    const addrs = managerNodes(store).map((n) => n.ManagerStatus?.Addr ?? '').filter(Boolean);
+    return [...new Set([clusterAddr, ...addrs])];
+  };
+  const leaderNode = () => (raft.leaderId ? store.get('nodes', raft.leaderId) : undefined);
   const dispatcher = new Dispatcher(
     store,
-    {
-      heartbeatPeriodMs: cluster.Spec.Dispatcher.HeartbeatPeriod / 1e6,
-      graceMultiplier: 3,
-      managerAddrs: () => [clusterAddr],
-    },
+    { heartbeatPeriodMs: cluster.Spec.Dispatcher.HeartbeatPeriod / 1e6, graceMultiplier: 3, managerAddrs, selfNodeId: nodeId },
     log.child({ c: 'dispatcher' }),
   );
-  grpcServer.addService(dispatcherProto().tsswarm.dispatcher.v1.Dispatcher.service, dispatcher.handlers());
+  const join = joinHandler({
+    store,
+    log: log.child({ c: 'join' }),
+    isLeader: () => raft.isLeader,
+    leaderClusterAddr: () => leaderNode()?.ManagerStatus?.Addr,
+    raftSecret: secret,
+    addRaftMember: (id, addr) => raft.addMember(id, addr),
+  });
+  grpcServer.addService(dispatcherProto().tsswarm.dispatcher.v1.Dispatcher.service, dispatcher.handlers(join));
   const duties = new LeaderDuties(store, dispatcher, log);
-  // Single manager: always the leader. The Raft backend will start/stop these on leadership changes.
-  duties.start();
+  cleanups.push(() => duties.stop());
+  const leadership = new Leadership({
+    raft,
+    store,
+    duties,
+    self: { nodeId, hostname, clusterAddr, raftAddr, apiAddr: apiAdvertise, availability: opts.availability },
+    log: log.child({ c: 'leadership' }),
+  });
+  cleanups.push(() => leadership.stop());
+  leadership.start();
 
   const app = buildApiServer({
     store,
@@ -115,7 +193,8 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
       hostname,
       clusterAddr,
       version: TSSWARM_VERSION,
-      isLeader: () => true,
+      isLeader: () => raft.isLeader,
+      leaderApiAddr: () => leaderNode()?.ManagerStatus?.ApiAddr,
       joinTokens: () => store.get('clusters', 'cluster')?.JoinTokens ?? cluster.JoinTokens,
     },
   });
@@ -123,11 +202,9 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
   try {
     apiAddr = await startApiServer(app, api.host, api.port);
   } catch (err) {
-    duties.stop();
-    grpcServer.forceShutdown();
-    await store.close();
-    throw new ManagerStartError(`cannot serve the API on ${opts.apiAddr}: ${(err as Error).message}`, { cause: err });
+    return fail(new ManagerStartError(`cannot serve the API on ${opts.apiAddr}: ${(err as Error).message}`, { cause: err }));
   }
+  cleanups.push(() => app.close());
 
   const agent =
     opts.runAgent === false
@@ -135,12 +212,12 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
       : await startLocalWorker({
           nodeId,
           token: cluster.JoinTokens.Worker,
-          managerAddrs: [clusterAddr],
+          managerAddrs: managerAddrs(),
           hostname,
           log: log.child({ c: 'agent' }),
-        });
+        }).catch((err: unknown) => fail(err));
 
-  log.info({ nodeId, clusterAddr, apiAddr }, 'manager started');
+  log.info({ nodeId, clusterAddr, raftAddr, apiAddr, joined: !!joined }, 'manager started');
   let stopping: Promise<void> | undefined;
   return {
     nodeId,
@@ -153,6 +230,7 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
     stop: () =>
       (stopping ??= (async () => {
         await agent?.stop();
+        leadership.stop();
         duties.stop();
         await app.close();
         grpcServer.forceShutdown();
@@ -160,6 +238,25 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
         log.info('manager stopped');
       })()),
   };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil<T>(fn: () => T | undefined | false, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 function isLoopback(host: string): boolean {

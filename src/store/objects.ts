@@ -36,6 +36,9 @@ export interface ManagerStatus {
   Leader: boolean;
   Reachability: 'unknown' | 'unreachable' | 'reachable';
   Addr: string;
+  /** tsswarm: where this manager's Raft replica and control API listen. */
+  RaftAddr?: string;
+  ApiAddr?: string;
 }
 
 export interface Node extends Meta {

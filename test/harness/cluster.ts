@@ -76,6 +76,7 @@ export class TestCluster {
   readonly nodes: ProcNode[] = [];
   apiPort = 0;
   grpcPort = 0;
+  raftPort = 0;
   workerToken = '';
   private constructor(readonly root: string) {}
 
@@ -102,6 +103,7 @@ export class TestCluster {
   private async boot(o: ClusterOptions): Promise<void> {
     this.apiPort = await freePort();
     this.grpcPort = await freePort();
+    this.raftPort = await freePort();
     const manager: ProcNode = {
       name: 'manager1',
       role: 'manager',
@@ -109,6 +111,7 @@ export class TestCluster {
       args: [
         'init',
         '--listen-addr', this.managerAddr,
+        '--raft-addr', `127.0.0.1:${this.raftPort}`,
         '--api-addr', `127.0.0.1:${this.apiPort}`,
         '--data-dir', path.join(this.root, 'manager1'),
         '--hostname', 'manager1',

@@ -23,6 +23,8 @@ export interface DispatcherConfig {
   graceMultiplier: number;
   /** Cluster addresses of all managers, handed to workers for failover. */
   managerAddrs: () => string[];
+  /** The leader's own node: never marked down by itself (it may run without an agent). */
+  selfNodeId?: string;
 }
 
 type SessionCall = grpc.ServerDuplexStream<WorkerMessage__Output, ManagerMessage>;
@@ -62,8 +64,8 @@ export class Dispatcher {
     private readonly log: Logger,
   ) {}
 
-  handlers(): DispatcherHandlers {
-    return { Session: (call) => this.onSession(call as SessionCall) };
+  handlers(join: DispatcherHandlers['Join']): DispatcherHandlers {
+    return { Session: (call) => this.onSession(call as SessionCall), Join: join };
   }
 
   /** Starts the leader-only duties: down detection and assignment pushes. */
@@ -189,6 +191,7 @@ export class Dispatcher {
         tx.update('nodes', known.ID, (n) => {
           n.Description = description;
           n.Status = { State: 'ready', Addr: addr };
+          if (n.ManagerStatus) n.ManagerStatus = { ...n.ManagerStatus, Reachability: 'reachable' };
         });
         return known.ID;
       }
@@ -303,7 +306,7 @@ export class Dispatcher {
     const graceMs = this.config.heartbeatPeriodMs * this.config.graceMultiplier;
     const expired: string[] = [];
     for (const node of this.store.all('nodes')) {
-      if (node.Status.State === 'down') continue;
+      if (node.Status.State === 'down' || node.ID === this.config.selfNodeId) continue;
       const seen = this.lastSeen.get(node.ID) ?? now;
       if (!this.lastSeen.has(node.ID)) this.lastSeen.set(node.ID, now);
       if (now - seen > graceMs) expired.push(node.ID);
@@ -323,6 +326,7 @@ export class Dispatcher {
           if (!node || node.Status.State === 'down') continue;
           tx.update('nodes', id, (n) => {
             n.Status = { ...n.Status, State: 'down', Message: 'heartbeat failure' };
+            if (n.ManagerStatus) n.ManagerStatus = { ...n.ManagerStatus, Reachability: 'unreachable' };
           });
         }
       });

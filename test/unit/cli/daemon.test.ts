@@ -55,6 +55,9 @@ void describe('init / join / leave', () => {
         return Promise.resolve({
           nodeId: 'node0000000000000000000001',
           workerToken: 'SWMTKN-1-x-worker',
+          managerToken: 'SWMTKN-1-x-manager',
+          apiAddr: '127.0.0.1:2375',
+          clusterAddr: '127.0.0.1:2377',
           workerJoinCommand: 'tsswarm join --token SWMTKN-1-x-worker 127.0.0.1:2377',
           managerJoinCommand: 'tsswarm join --token SWMTKN-1-x-manager 127.0.0.1:2377',
           stop: () => {

@@ -15,6 +15,7 @@ interface Flags {
   hostname?: string;
   availability: string;
   advertiseAddr?: string;
+  raftAddr?: string;
   allowRemoteApi?: boolean;
   forceNewCluster?: boolean;
   detach?: boolean;
@@ -45,6 +46,7 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--advertise-addr <addr>', 'address other nodes reach this manager at')
     .option('--allow-remote-api', 'serve the API on a non-loopback address (it has no authentication yet)')
     .option('--force-new-cluster', 'start a new cluster from the existing state')
+    .option('--raft-addr <host:port>', 'Raft replication address (default: listen port + 1)')
     .option('-d, --detach', 'run in the background (log in DATA_DIR/tsswarm.log)')
     .action(async (flags: Flags) => {
       checkAddr('--listen-addr', flags.listenAddr, 2377);
@@ -67,6 +69,7 @@ export function register(program: Command, ctx: Ctx): void {
             '--hostname': flags.hostname,
             '--availability': availability,
             '--advertise-addr': flags.advertiseAddr,
+            '--raft-addr': flags.raftAddr,
             '--allow-remote-api': flags.allowRemoteApi,
             '--force-new-cluster': flags.forceNewCluster,
           }),
@@ -86,6 +89,7 @@ export function register(program: Command, ctx: Ctx): void {
           forceNewCluster: flags.forceNewCluster === true,
           ...(flags.hostname !== undefined ? { hostname: flags.hostname } : {}),
           ...(flags.advertiseAddr !== undefined ? { advertiseAddr: flags.advertiseAddr } : {}),
+          ...(flags.raftAddr !== undefined ? { raftAddr: flags.raftAddr } : {}),
         });
         return {
           stop: () => m.stop(),

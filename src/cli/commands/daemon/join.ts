@@ -1,10 +1,12 @@
-// tsswarm join: run this machine as a worker of an existing swarm.
-// (Manager tokens are not routed to a manager join yet: join always runs a worker.)
+// tsswarm join: run this machine as a node of an existing swarm. The token decides the
+// role: a worker token runs a worker, a manager token adds a Raft replica (a manager).
 
 import type { Command } from 'commander';
 import type { Ctx } from '../../context.js';
-import { invalidFlag, UsageError } from '../../errors.js';
-import { loadWorkerModule } from './modules.js';
+import { CliError, invalidFlag, UsageError } from '../../errors.js';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadManagerModule, loadWorkerModule } from './modules.js';
 import { runForeground, startDetached } from './lifecycle.js';
 import { absDataDir, checkAddr, toArgs } from './options.js';
 
@@ -16,10 +18,31 @@ interface Flags {
   dataDir?: string;
   hostname?: string;
   availability?: string;
+  raftAddr?: string;
   detach?: boolean;
 }
 
 export const JOIN_MESSAGE = 'This node joined a swarm as a worker.';
+export const MANAGER_JOIN_MESSAGE = 'This node joined a swarm as a manager.';
+
+/** A manager's data dir restarts a manager; otherwise the managers say what the token is for. */
+async function joinsAsManager(dataDir: string, managerAddrs: string[], token: string): Promise<boolean> {
+  try {
+    await access(join(dataDir, 'manager', 'raft'));
+    return true;
+  } catch {
+    // no manager data here: ask
+  }
+  const { requestJoin } = await import('../../../manager/membership/join-client.js');
+  try {
+    const res = await requestJoin(managerAddrs, { token, node_id: '', hostname: '', cluster_addr: '', raft_addr: '', api_addr: '' }, 10_000);
+    return res.role === 'manager';
+  } catch (err) {
+    // The worker's own session reports refusals and unreachable managers clearly.
+    if ((err as { code?: number }).code === 16) throw new CliError(`${(err as Error).message.replace(/^.*?invalid join token/, 'invalid join token')}`);
+    return false;
+  }
+}
 
 export function register(program: Command, ctx: Ctx): void {
   program
@@ -29,10 +52,11 @@ export function register(program: Command, ctx: Ctx): void {
     .requiredOption('--token <token>', 'join token (tsswarm swarm join-token worker)')
     .option('--listen-addr <host:port>', 'address this node listens on')
     .option('--advertise-addr <addr>', 'address other nodes reach this one at')
-    .option('--api-addr <host:port>', 'only for managers (not supported by join yet)')
+    .option('--api-addr <host:port>', 'managers: control API address (default 127.0.0.1:2375)')
+    .option('--raft-addr <host:port>', 'managers: Raft replication address (default: listen port + 1)')
     .option('--data-dir <dir>', 'state directory (default /var/lib/tsswarm)')
     .option('--hostname <name>', 'node hostname (default: the machine hostname)')
-    .option('--availability <availability>', 'only for managers (not supported by join yet)')
+    .option('--availability <availability>', 'managers: active or drain')
     .option('-d, --detach', 'run in the background (log in DATA_DIR/tsswarm.log)')
     .action(async (addrArg: string, flags: Flags) => {
       const managerAddrs = addrArg.split(',').map((a) => a.trim()).filter((a) => a !== '');
@@ -40,10 +64,10 @@ export function register(program: Command, ctx: Ctx): void {
       for (const a of managerAddrs) checkAddr('MANAGER_ADDR', a, 2377);
       if (flags.token.trim() === '') throw invalidFlag('--token', flags.token, 'must not be empty');
       if (flags.listenAddr !== undefined) checkAddr('--listen-addr', flags.listenAddr, 2377);
-      if (flags.apiAddr !== undefined || flags.availability !== undefined) {
-        throw new UsageError(
-          '--api-addr and --availability apply to managers; join runs a worker (drain it later with tsswarm node update --availability drain NODE)',
-        );
+      if (flags.apiAddr !== undefined) checkAddr('--api-addr', flags.apiAddr, 2375);
+      if (flags.raftAddr !== undefined) checkAddr('--raft-addr', flags.raftAddr, 2378);
+      if (flags.availability !== undefined && !['active', 'drain'].includes(flags.availability)) {
+        throw invalidFlag('--availability', flags.availability, 'must be active or drain');
       }
       const dataDir = absDataDir(flags.dataDir);
       if (flags.detach) {
@@ -55,12 +79,38 @@ export function register(program: Command, ctx: Ctx): void {
             '--advertise-addr': flags.advertiseAddr,
             '--data-dir': dataDir,
             '--hostname': flags.hostname,
+            '--api-addr': flags.apiAddr,
+            '--raft-addr': flags.raftAddr,
+            '--availability': flags.availability,
           }),
           managerAddrs.join(','),
         ];
         const ready = await startDetached(ctx, dataDir, childArgs);
         ctx.println(ready.message);
         return;
+      }
+      if (await joinsAsManager(dataDir, managerAddrs, flags.token)) {
+        await runForeground(ctx, dataDir, 'manager', async () => {
+          const { runManager } = await (ctx.io.loadManager ?? loadManagerModule)();
+          const m = await runManager({
+            listenAddr: flags.listenAddr ?? '0.0.0.0:2377',
+            apiAddr: flags.apiAddr ?? '127.0.0.1:2375',
+            dataDir,
+            availability: (flags.availability as 'active' | 'drain' | undefined) ?? 'active',
+            allowRemoteApi: false,
+            forceNewCluster: false,
+            joinToken: flags.token,
+            joinAddr: managerAddrs.join(','),
+            ...(flags.hostname !== undefined ? { hostname: flags.hostname } : {}),
+            ...(flags.advertiseAddr !== undefined ? { advertiseAddr: flags.advertiseAddr } : {}),
+            ...(flags.raftAddr !== undefined ? { raftAddr: flags.raftAddr } : {}),
+          });
+          return { stop: () => m.stop(), ready: { role: 'manager', nodeId: m.nodeId, message: MANAGER_JOIN_MESSAGE } };
+        });
+        return;
+      }
+      if (flags.apiAddr !== undefined || flags.availability !== undefined || flags.raftAddr !== undefined) {
+        throw new UsageError('--api-addr, --raft-addr and --availability apply to managers; this token joins a worker');
       }
       await runForeground(ctx, dataDir, 'worker', async () => {
         const { runWorker } = await (ctx.io.loadWorker ?? loadWorkerModule)();

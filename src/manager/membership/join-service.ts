@@ -1,0 +1,84 @@
+// The Join RPC: a joining node presents its token; a worker learns it is a worker, a
+// manager is added to the Raft group (one member at a time) and recorded in the store.
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { JoinRequest__Output } from '../../generated/tsswarm/dispatcher/v1/JoinRequest.js';
+import type { JoinResponse } from '../../generated/tsswarm/dispatcher/v1/JoinResponse.js';
+import type { Store } from '../../store/store.js';
+import { checkJoinToken, InvalidTokenError } from '../tokens.js';
+import { managerNodes } from './managers.js';
+
+export interface JoinServiceDeps {
+  store: Store;
+  log: Logger;
+  isLeader(): boolean;
+  /** Cluster address of the leader, for redirecting a joiner that reached a follower. */
+  leaderClusterAddr(): string | undefined;
+  raftSecret: string;
+  addRaftMember(nodeId: string, raftAddr: string): Promise<void>;
+}
+
+type JoinCall = grpc.ServerUnaryCall<JoinRequest__Output, JoinResponse>;
+
+export function joinHandler(deps: JoinServiceDeps) {
+  return (call: JoinCall, callback: grpc.sendUnaryData<JoinResponse>): void => {
+    handleJoin(deps, call.request, call.getPeer()).then(
+      (res) => callback(null, res),
+      (err: { code?: number; details?: string; metadata?: grpc.Metadata; message?: string }) =>
+        callback({ code: err.code ?? grpc.status.INTERNAL, details: err.details ?? err.message ?? 'join failed', metadata: err.metadata ?? new grpc.Metadata() }),
+    );
+  };
+}
+
+async function handleJoin(deps: JoinServiceDeps, req: JoinRequest__Output, peer: string): Promise<JoinResponse> {
+  if (!deps.isLeader()) {
+    const leader = deps.leaderClusterAddr();
+    const metadata = new grpc.Metadata();
+    if (leader) metadata.set('leader-addr', leader);
+    throw { code: grpc.status.FAILED_PRECONDITION, details: `not the leader${leader ? `; leader is ${leader}` : ''}`, metadata };
+  }
+  const cluster = deps.store.get('clusters', 'cluster');
+  if (!cluster) throw { code: grpc.status.UNAVAILABLE, details: 'cluster is not initialized yet' };
+  let role: 'worker' | 'manager';
+  try {
+    role = checkJoinToken(req.token, cluster.JoinTokens);
+  } catch (err) {
+    const details = err instanceof InvalidTokenError ? err.message : 'invalid join token';
+    deps.log.warn({ peer, hostname: req.hostname }, `refused join: ${details}`);
+    throw { code: grpc.status.UNAUTHENTICATED, details };
+  }
+  const managers = managerNodes(deps.store).map((n) => n.ManagerStatus?.Addr ?? '');
+  // A worker, or a manager only asking what its token makes it (no Raft address yet).
+  if (role === 'worker' || !req.raft_addr) return { role, raft_peers: {}, managers };
+  if (!/^[0-9a-z]{25}$/.test(req.node_id) || !req.raft_addr || !req.cluster_addr) {
+    throw { code: grpc.status.INVALID_ARGUMENT, details: 'a joining manager must send its node id, cluster address and Raft address' };
+  }
+  const hostAddr = req.cluster_addr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  await deps.store.update((tx) => {
+    const managerStatus = { Leader: false, Reachability: 'reachable' as const, Addr: req.cluster_addr, RaftAddr: req.raft_addr, ApiAddr: req.api_addr };
+    if (tx.get('nodes', req.node_id)) {
+      tx.update('nodes', req.node_id, (n) => {
+        n.Spec.Role = 'manager';
+        n.ManagerStatus = managerStatus;
+      });
+    } else {
+      tx.create('nodes', {
+        ID: req.node_id,
+        Spec: { Labels: {}, Role: 'manager', Availability: 'active' },
+        Description: {
+          Hostname: req.hostname,
+          Platform: { OS: 'linux', Architecture: 'x86_64' },
+          Resources: { NanoCPUs: 0, MemoryBytes: 0 },
+          Engine: { EngineVersion: '', Labels: {} },
+        },
+        Status: { State: 'unknown', Addr: hostAddr },
+        ManagerStatus: managerStatus,
+      });
+    }
+  });
+  await deps.addRaftMember(req.node_id, req.raft_addr);
+  const peers: Record<string, string> = {};
+  for (const n of managerNodes(deps.store)) if (n.ManagerStatus?.RaftAddr) peers[n.ID] = n.ManagerStatus.RaftAddr;
+  deps.log.info({ node: req.node_id, hostname: req.hostname, raft: req.raft_addr }, 'manager joined');
+  return { role, raft_secret: deps.raftSecret, raft_peers: peers, managers: managerNodes(deps.store).map((n) => n.ManagerStatus?.Addr ?? '') };
+}
