@@ -3,7 +3,7 @@
 // through a snapshot, and refusal of peers without the cluster secret.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { NotLeaderError } from '../../../src/raft/errors.js';
 import { RaftNode, type StateMachine } from '../../../src/raft/node.js';
+import { SnapshotMissingError } from '../../../src/raft/storage/errors.js';
 import { GrpcTransport } from '../../../src/raft/transport-grpc.js';
 import type { Entry } from '../../../src/raft/types.js';
 import pino from 'pino';
@@ -194,6 +195,26 @@ void describe('RaftNode over gRPC', () => {
     } finally {
       await Promise.all(members.map((m) => m.node?.stop()));
     }
+  });
+
+  void it('a single-node cluster commits alone; a snapshot missing on restart is a clear error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'raft-single-'));
+    dirs.push(dir);
+    const m: Member = { id: 'solo', dir, address: '127.0.0.1:0', fsm: new KvFsm(), node: undefined };
+    await startMember(m, { solo: '127.0.0.1:0' });
+    try {
+      await waitFor('self-election', () => m.node?.isLeader || undefined);
+      for (let i = 0; i < 35; i++) await m.node?.propose(enc.encode(`s${i}=${i}`)); // crosses snapshotEntries
+      await m.node?.readIndex();
+      assert.equal(m.fsm.data.get('s34'), '34');
+    } finally {
+      await m.node?.stop();
+    }
+    const snapDir = join(dir, 'snap');
+    const files = (await readdir(snapDir)).filter((f) => f.endsWith('.snap'));
+    assert.equal(files.length, 1);
+    await unlink(join(snapDir, files[0] ?? ''));
+    await assert.rejects(startMember(m, { solo: '127.0.0.1:0' }), (e: unknown) => e instanceof SnapshotMissingError && e.file.startsWith(snapDir));
   });
 
   void it('refuses a peer without the cluster secret', async () => {
