@@ -110,6 +110,7 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
       cluster_addr: clusterAddr,
       raft_addr: raftAddr,
       api_addr: apiAdvertise,
+      availability: opts.availability,
     }).catch((err: Error) => fail(new ManagerStartError(err.message, { cause: err })));
     if (joined.role !== 'manager') return fail(new ManagerStartError('the token is a worker token: run the node as a worker'));
   }
@@ -195,6 +196,15 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
       version: TSSWARM_VERSION,
       isLeader: () => raft.isLeader,
       leaderApiAddr: () => leaderNode()?.ManagerStatus?.ApiAddr,
+      removeManager: async (id) => {
+        // A leader demoting itself hands leadership over first.
+        if (id === nodeId) {
+          const next = managerNodes(store).find((n) => n.ID !== nodeId && n.ManagerStatus?.Reachability === 'reachable');
+          if (next) await raft.transferLeadership(next.ID);
+          throw new Error('leadership moved: send the demotion again (it now reaches the new leader)');
+        }
+        await raft.removeMember(id);
+      },
       joinTokens: () => store.get('clusters', 'cluster')?.JoinTokens ?? cluster.JoinTokens,
     },
   });

@@ -1,4 +1,5 @@
 // Node routes: list with filters, inspect, update (spec replaced), remove.
+import { managerNodes, quorumLossReason } from '../../manager/membership/managers.js';
 import type { FastifyInstance } from 'fastify';
 import type { Node, NodeSpec } from '../../store/objects.js';
 import { requireLeader, type ApiContext } from '../context.js';
@@ -65,16 +66,27 @@ export function registerNodeRoutes(app: FastifyInstance, ctx: ApiContext): void 
   app.post<IdParams>('/nodes/:id/update', async (req, reply) => {
     requireLeader(ctx);
     const version = queryVersion(req.query);
+    const node = resolveNode(ctx.store, req.params.id, ctx.info.nodeId);
+    if (node.Version.Index !== version) throw outOfSequence('node', req.params.id, version, node.Version.Index);
+    const spec = validateNodeSpec(req.body, node.Spec);
+    const demote = node.Spec.Role === 'manager' && spec.Role === 'worker';
+    if (node.Spec.Role === 'worker' && spec.Role === 'manager') {
+      throw invalid(
+        `promoting a running worker is not supported yet: on ${node.Description.Hostname}, run 'tsswarm leave', then 'tsswarm join' with the manager token (tsswarm swarm join-token manager)`,
+      );
+    }
+    if (demote) {
+      const reason = quorumLossReason(managerNodes(ctx.store), node.ID);
+      if (reason) throw invalid(`cannot demote ${node.Description.Hostname}: ${reason}`);
+      // Out of the Raft group first: a node that is no longer a voter cannot be counted on.
+      await ctx.info.removeManager?.(node.ID);
+    }
     await ctx.store.update((tx) => {
-      const node = resolveNode(tx, req.params.id, ctx.info.nodeId);
-      if (node.Version.Index !== version) throw outOfSequence('node', req.params.id, version, node.Version.Index);
-      const spec = validateNodeSpec(req.body, node.Spec);
-      if (node.Spec.Role === 'manager' && spec.Role === 'worker') {
-        const managers = tx.all('nodes').filter((n) => n.Spec.Role === 'manager');
-        if (managers.length <= 1) throw invalid('attempting to demote the last manager of the swarm');
-      }
+      const current = tx.get('nodes', node.ID);
+      if (!current || current.Version.Index !== version) throw outOfSequence('node', req.params.id, version, current?.Version.Index ?? 0);
       tx.update('nodes', node.ID, (draft) => {
         draft.Spec = spec;
+        if (demote) delete draft.ManagerStatus;
       });
     });
     return reply.code(200).send();

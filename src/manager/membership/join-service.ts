@@ -64,7 +64,7 @@ async function handleJoin(deps: JoinServiceDeps, req: JoinRequest__Output, peer:
     } else {
       tx.create('nodes', {
         ID: req.node_id,
-        Spec: { Labels: {}, Role: 'manager', Availability: 'active' },
+        Spec: { Labels: {}, Role: 'manager', Availability: req.availability === 'drain' ? 'drain' : 'active' },
         Description: {
           Hostname: req.hostname,
           Platform: { OS: 'linux', Architecture: 'x86_64' },

@@ -8,6 +8,7 @@ export interface JoinRequest {
   'cluster_addr'?: (string);
   'raft_addr'?: (string);
   'api_addr'?: (string);
+  'availability'?: (string);
 }
 
 export interface JoinRequest__Output {
@@ -17,4 +18,5 @@ export interface JoinRequest__Output {
   'cluster_addr': (string);
   'raft_addr': (string);
   'api_addr': (string);
+  'availability': (string);
 }
