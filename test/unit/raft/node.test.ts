@@ -66,7 +66,12 @@ const TIMING = { tickMs: 20, electionTicks: 10, heartbeatTicks: 1, snapshotEntri
 async function startMember(m: Member, peers: Record<string, string>, transport?: GrpcTransport): Promise<void> {
   m.fsm = new KvFsm();
   const t = transport ?? (await GrpcTransport.listen({ id: m.id, listen: m.address, secret: SECRET, logger }));
-  m.node = await RaftNode.start({ id: m.id, dataDir: m.dir, peers, secret: SECRET, transport: t, fsm: m.fsm, logger, ...TIMING });
+  try {
+    m.node = await RaftNode.start({ id: m.id, dataDir: m.dir, peers, secret: SECRET, transport: t, fsm: m.fsm, logger, ...TIMING });
+  } catch (e) {
+    await t.stop(); // a transport we passed in stays ours
+    throw e;
+  }
 }
 
 function leaderOf(ms: Member[]): Member | undefined {
