@@ -50,7 +50,12 @@ void test('simulator: a driver that forgets its vote on restart is caught (elect
 });
 
 void test('simulator: local reads without ReadIndex are caught by the linearizability checker', () => {
-  const r = runSeed({ seed: 1, nodes: 3, bug: 'localRead' });
-  assert.equal(r.ok, false);
-  assert.match(r.error ?? '', /linearizability: KV history is not linearizable/);
+  let caught: SimResult | undefined;
+  let tried = 0;
+  for (let seed = 1; seed <= 100 && !caught; seed++, tried++) {
+    const r = runSeed({ seed, nodes: 3, bug: 'localRead' });
+    if (!r.ok) caught = r;
+  }
+  assert.ok(caught, `no failure in ${tried} seeds`);
+  assert.match(caught.error ?? '', /linearizability: KV history is not linearizable/);
 });
