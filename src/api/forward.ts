@@ -21,7 +21,18 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 export function registerLeaderForwarding(app: FastifyInstance, info: ManagerInfo, bodyLimit: number): void {
   app.addHook('onRequest', async (req, reply) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || info.isLeader()) return;
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      // Reads see every write acknowledged before them, whichever manager serves them.
+      if (info.linearizableRead && !req.url.startsWith('/_ping')) {
+        try {
+          await info.linearizableRead();
+        } catch (err) {
+          return reply.code(503).send({ message: `cannot serve a consistent read right now (no leader?): ${(err as Error).message}` });
+        }
+      }
+      return;
+    }
+    if (info.isLeader()) return;
     if (req.headers[FORWARDED_HEADER]) return; // the routes answer 503
     const leader = info.leaderApiAddr?.();
     if (!leader) return;

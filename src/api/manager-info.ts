@@ -19,6 +19,8 @@ export interface ManagerInfo {
   isLeader(): boolean;
   /** host:port of the leader's control API, when known (followers forward writes there). */
   leaderApiAddr?(): string | undefined;
+  /** Resolves once this replica has applied every write committed before the call (Raft ReadIndex). */
+  linearizableRead?(): Promise<void>;
   /** Takes a manager out of the Raft group (demotion); the caller has checked quorum. */
   removeManager?(nodeId: string): Promise<void>;
   /** Current join tokens, served by `GET /swarm`. */

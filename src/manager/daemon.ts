@@ -196,6 +196,7 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
       version: TSSWARM_VERSION,
       isLeader: () => raft.isLeader,
       leaderApiAddr: () => leaderNode()?.ManagerStatus?.ApiAddr,
+      linearizableRead: () => raft.readIndex(),
       removeManager: async (id) => {
         // A leader demoting itself hands leadership over first.
         if (id === nodeId) {
