@@ -121,6 +121,17 @@ export class UserspaceProxy implements LoadBalancer {
   }
 }
 
+/**
+ * Closes a client connection at once: a reset while we can still send one, else destroy()
+ * (resetting a socket whose sending side is already shut down fails with EINVAL and, in
+ * Node 20, never emits 'close').
+ */
+function cut(sock: net.Socket): void {
+  if (sock.destroyed) return;
+  if (sock.writableEnded || sock.connecting) sock.destroy();
+  else sock.resetAndDestroy();
+}
+
 /** A frontend that cannot be served here; it only remembers its unit. */
 function unserved(unit: LbUnit): Frontend {
   return { unit, setBackends: () => undefined, dropTask: () => undefined, close: async () => undefined };
@@ -130,7 +141,8 @@ function openTcp(unit: LbUnit, host: string, log: Logger): Promise<Frontend> {
   let backends = unit.backends;
   let next = 0;
   const conns = new Set<{ client: net.Socket; upstream: net.Socket; taskId: string }>();
-  const server = net.createServer((client) => {
+  // allowHalfOpen: a client that half-closes after its request still gets the whole reply.
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
     const b = backends[next % Math.max(backends.length, 1)];
     next = (next + 1) % Math.max(backends.length, 1);
     if (!b) {
@@ -140,19 +152,20 @@ function openTcp(unit: LbUnit, host: string, log: Logger): Promise<Frontend> {
     const upstream = net.connect({ host: b.ip, port: b.port });
     const c = { client, upstream, taskId: b.taskId };
     conns.add(c);
-    const end = (): void => {
-      conns.delete(c);
-      client.destroy();
-      upstream.destroy();
-    };
-    upstream.once('error', (err) => {
-      log.debug({ err, backend: `${b.ip}:${b.port}` }, 'upstream error');
-      if (!client.destroyed) client.resetAndDestroy();
-      end();
+    // The client may half-close after its request (allowHalfOpen on the server): pipe()
+    // forwards its FIN and the reply still flows. When the backend is done (its FIN closes
+    // `upstream`), the client gets the rest of the reply and is closed; a backend that fails
+    // resets the client.
+    upstream.on('error', (err) => log.debug({ err, backend: `${b.ip}:${b.port}` }, 'upstream error'));
+    client.on('error', () => undefined);
+    upstream.once('close', (hadError) => {
+      if (hadError) cut(client);
+      else client.destroySoon();
     });
-    client.once('error', end);
-    client.once('close', end);
-    upstream.once('close', end);
+    client.once('close', () => {
+      upstream.destroy();
+      conns.delete(c);
+    });
     client.pipe(upstream).pipe(client);
   });
   const f: Frontend = {
@@ -164,11 +177,11 @@ function openTcp(unit: LbUnit, host: string, log: Logger): Promise<Frontend> {
     dropTask(taskId) {
       backends = backends.filter((b) => b.taskId !== taskId);
       next = 0;
-      for (const c of conns) if (c.taskId === taskId) c.upstream.destroy();
+      for (const c of conns) if (c.taskId === taskId) cut(c.client);
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const c of conns) c.upstream.destroy();
+        for (const c of conns) cut(c.client);
         server.close(() => resolve());
       }),
   };

@@ -162,3 +162,56 @@ void describe('UserspaceProxy (loopback)', () => {
     assert.match((await once(web)).text, /^ERR:ECONNREFUSED$/);
   });
 });
+
+void describe('UserspaceProxy TCP streams', () => {
+  const MB = 1024 * 1024;
+  let proxy: UserspaceProxy;
+  let backend: net.Server;
+  let port = 0;
+  let target: Backend;
+
+  before(async () => {
+    // Reads the whole request (until the client's FIN), then answers 1 MiB and closes.
+    backend = net.createServer({ allowHalfOpen: true }, (s) => {
+      let n = 0;
+      s.on('data', (d: Buffer) => (n += d.length));
+      s.on('end', () => s.end(Buffer.alloc(MB, n % 256)));
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => backend.listen(0, LO, resolve));
+    target = { taskId: 'big', ip: LO, port: (backend.address() as net.AddressInfo).port };
+    port = await freePort();
+    proxy = new UserspaceProxy({ log: silentLogger, bindAddress: LO });
+    await proxy.sync({ ingress: [{ serviceId: 'big', protocol: 'tcp', publishedPort: port, backends: [target] }], vips: [] });
+  });
+
+  after(async () => {
+    await proxy?.teardown();
+    backend?.close();
+  });
+
+  void it('a client that half-closes after its request gets the whole reply', async () => {
+    const got = await new Promise<number>((resolve, reject) => {
+      const s = net.connect({ host: LO, port, allowHalfOpen: true });
+      let n = 0;
+      s.on('data', (d: Buffer) => (n += d.length));
+      s.on('end', () => resolve(n));
+      s.on('error', reject);
+      s.end('request');
+    });
+    assert.equal(got, MB);
+  });
+
+  void it('removeBackend cuts the connections already on the task', async () => {
+    const s = net.connect({ host: LO, port });
+    await new Promise((resolve) => s.once('connect', resolve));
+    const closed = new Promise<number>((resolve) => {
+      const t0 = Date.now();
+      s.on('error', () => undefined);
+      s.once('close', () => resolve(Date.now() - t0));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // let the proxy open its upstream
+    await proxy.removeBackend('big', 'big');
+    assert.ok((await closed) < 1000);
+  });
+});
