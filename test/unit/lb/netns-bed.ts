@@ -153,23 +153,33 @@ export function tally(replies: Reply[]): Record<string, number> {
 
 const UDP_CLIENT = `
 const dgram = require('dgram');
-const [host, port] = process.argv.slice(1);
+const [host, port, firstPort] = process.argv.slice(1);
 let sock;
-require('readline').createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line === 'new' || !sock) { if (sock) sock.close(); sock = dgram.createSocket('udp4'); }
-  const s = sock;
+let next = Number(firstPort);
+const send = (s) => {
   const t = setTimeout(() => { s.removeAllListeners('message'); console.log('ERR:TIMEOUT'); }, 1500);
   s.once('message', (m) => { clearTimeout(t); console.log(m.toString()); });
   s.send('q', Number(port), host);
+};
+require('readline').createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line === 'same' && sock) return send(sock);
+  // A new flow needs a new 5-tuple: an ephemeral port the kernel hands out again would
+  // match the previous flow's conntrack entry and reach the same backend.
+  if (sock) sock.close();
+  sock = dgram.createSocket('udp4');
+  sock.bind(next++, () => send(sock));
 });
 `;
 
 /**
- * A UDP client process in `ns`: ask('new') sends from a fresh socket (a new flow), ask('same')
- * from the previous one (the same conntrack entry); resolves to the reply or "ERR:TIMEOUT".
+ * A UDP client process in `ns`: ask('new') sends from a fresh socket on a source port not used
+ * before (a new flow), ask('same') from the previous one (the same conntrack entry); resolves
+ * to the reply or "ERR:TIMEOUT".
  */
 export function udpClient(bed: Bed, ns: string, host: string, port: number): { ask(kind: 'new' | 'same'): Promise<string> } {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', UDP_CLIENT, host, String(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const firstPort = 20000 + 1000 * bed.procs.length; // distinct per client process of the bed
+  const argv = ['netns', 'exec', ns, process.execPath, '-e', UDP_CLIENT, host, String(port), String(firstPort)];
+  const child = spawn('ip', argv, { stdio: ['pipe', 'pipe', 'inherit'] });
   bed.procs.push(child);
   const waiting: ((line: string) => void)[] = [];
   let buf = '';
