@@ -64,7 +64,13 @@ export async function startLocalWorker(o: LocalWorkerOptions): Promise<RunningWo
   // The data path (overlay, load balancing, DNS) needs the real engine; TSSWARM_NETWORK_AGENT=off turns it off.
   let network: NetworkAgent | undefined;
   if (!o.executor && process.env.TSSWARM_NETWORK_AGENT !== 'off') {
-    const candidate = new NetworkAgent({ nodeId: o.nodeId, log: o.log, ...(o.advertiseAddr ? { advertiseAddr: o.advertiseAddr } : {}) });
+    const prefix = process.env.TSSWARM_SANDBOX_PREFIX; // hosts simulated on one machine (test bed)
+    const candidate = new NetworkAgent({
+      nodeId: o.nodeId,
+      log: o.log,
+      ...(o.advertiseAddr ? { advertiseAddr: o.advertiseAddr } : {}),
+      ...(prefix ? { sandboxPrefix: prefix } : {}),
+    });
     if (await candidate.start()) network = candidate;
   }
   // Several nodes share one machine in tests and demos: the node's name is its own.

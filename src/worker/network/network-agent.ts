@@ -30,10 +30,21 @@ export interface NetworkAgentOptions {
   dnsPort?: number;
   /** Full resync period that repairs anything changed behind our back (ms). */
   resyncMs?: number;
+  /**
+   * Overlay sandbox netns prefix (default 'tsov'). Netns names are machine-wide, so hosts
+   * simulated on one machine (the test bed) each need their own.
+   */
+  sandboxPrefix?: string;
 }
 
 /** Full resync period: repairs links, tables and entries changed behind the agent's back (ms). */
 const RESYNC_MS = 30_000;
+/**
+ * After a restart, the first sync waits (at most this long, ms) until the executor has
+ * reported every assigned task, so a running container is never unplugged because its
+ * report came after the view.
+ */
+const FIRST_SYNC_GRACE_MS = 3_000;
 /** Abstract unix socket (scoped to the network namespace): one data-path owner per netns. */
 const LOCK_NAME = '\0tsswarm-network-agent';
 
@@ -56,6 +67,11 @@ export class NetworkAgent {
   private lock?: net.Server;
   private forwardOk = false;
   private resyncTimer?: NodeJS.Timeout;
+  /** Tasks assigned with desired state running, and those the executor has reported on. */
+  private assigned?: { ids: Set<string>; at: number };
+  private readonly reported = new Set<string>();
+  private firstSyncDone = false;
+  private firstViewAt = 0;
   /** Syncs done, for logs and tests. */
   syncs = 0;
 
@@ -100,6 +116,7 @@ export class NetworkAgent {
   /** Agent hook: the manager's network view. */
   onNetworkState(view: NetworkView): void {
     if (!this.lock) return;
+    if (!this.view) this.firstViewAt = Date.now();
     this.view = view;
     this.loop.request();
   }
@@ -107,6 +124,7 @@ export class NetworkAgent {
   /** Agent hook: every task status report (running ones carry the container pid). */
   onStatus(s: TaskStatusReport): void {
     if (!this.lock) return;
+    this.reported.add(s.taskId);
     if (s.state === 'running' && s.pid && s.containerId) {
       const known = this.running.get(s.taskId);
       if (known && known.pid === s.pid) return;
@@ -125,6 +143,8 @@ export class NetworkAgent {
   onAssignments(tasks: AssignedTask[]): void {
     if (!this.lock) return;
     const ids = new Set(tasks.map((t) => t.id));
+    this.assigned ??= { ids: new Set(tasks.filter((t) => t.desiredState === 'running').map((t) => t.id)), at: Date.now() };
+    for (const id of [...this.reported]) if (!ids.has(id)) this.reported.delete(id);
     let changed = false;
     for (const id of [...this.running.keys()]) {
       if (!ids.has(id)) {
@@ -198,6 +218,17 @@ export class NetworkAgent {
   private async syncOnce(): Promise<boolean> {
     const view = this.view;
     if (!view) return true;
+    if (!this.firstSyncDone) {
+      const a = this.assigned;
+      const waiting = !a ? -1 : [...a.ids].filter((id) => !this.reported.has(id)).length;
+      const age = Date.now() - (a?.at ?? this.firstViewAt);
+      if (waiting !== 0 && age < FIRST_SYNC_GRACE_MS) {
+        setTimeout(() => this.loop.request(0), 100).unref();
+        return true;
+      }
+      if (waiting > 0) this.log.warn({ waiting }, 'first network sync without reports for some assigned tasks');
+      this.firstSyncDone = true;
+    }
     const t0 = performance.now();
     this.syncs++;
     this.dns?.setTable(buildTable(view, this.clientAddrs));
@@ -235,7 +266,7 @@ export class NetworkAgent {
       if (view.networks.length > 0) this.log.warn('network view without this node’s underlay address: overlay not programmed yet');
       return 0;
     }
-    if (!this.driver) this.driver = new OverlayDriver({ underlayAddr: underlay, log: this.log });
+    if (!this.driver) this.driver = new OverlayDriver({ underlayAddr: underlay, log: this.log, ...(this.opts.sandboxPrefix ? { sandboxPrefix: this.opts.sandboxPrefix } : {}) });
     const state = overlayState({ view, nodeId: this.opts.nodeId, running: this.running, hostPid: process.pid });
     const report = await this.driver.sync(state);
     if (view.host_ingress && !this.forwardOk) this.forwardOk = await ensureForwardAccept(HOST_INGRESS_IFNAME, this.log);
