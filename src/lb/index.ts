@@ -3,7 +3,7 @@ export { createLoadBalancer } from './create.js';
 export type { CreateLoadBalancerOptions } from './create.js';
 export { NftLoadBalancer, DEFAULT_MASQ_MARK } from './nft-load-balancer.js';
 export type { NftLoadBalancerOptions } from './nft-load-balancer.js';
-export { UserspaceProxy } from './userspace-proxy.js';
+export { UserspaceProxy, DEFAULT_UDP_IDLE_MS } from './userspace-proxy.js';
 export type { UserspaceProxyOptions } from './userspace-proxy.js';
 export { spawnRunner, inNetns } from './command.js';
 export { LbError, LbStateError, NftError } from './errors.js';

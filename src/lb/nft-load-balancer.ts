@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { inNetns, spawnRunner } from './command.js';
-import { NftError } from './errors.js';
+import { LbStateError, NftError } from './errors.js';
 import { addUnit, baseTable, deleteUnit, rewriteUnit, type TableOptions } from './nft-script.js';
 import { diffUnits, drainKey, unitsOf, type LbUnit } from './units.js';
 import type { CommandRunner, LbDesiredState, LoadBalancer, LoadBalancerOptions, SyncResult } from './types.js';
@@ -31,6 +31,10 @@ export class NftLoadBalancer implements LoadBalancer {
 
   constructor(opts: NftLoadBalancerOptions) {
     this.t = { table: opts.table ?? 'tsswarm', masqMark: opts.masqMark ?? DEFAULT_MASQ_MARK };
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(this.t.table)) throw new LbStateError(`table name "${this.t.table}" is not a plain nft identifier`);
+    if (!Number.isInteger(this.t.masqMark) || this.t.masqMark < 1 || this.t.masqMark > 0xffffffff) {
+      throw new LbStateError(`masquerade mark ${this.t.masqMark} is not a 32-bit mark`);
+    }
     this.log = opts.log.child({ c: 'lb', mode: 'nftables', table: this.t.table, ...(opts.netns ? { netns: opts.netns } : {}) });
     this.run = inNetns(opts.run ?? spawnRunner, opts.netns);
   }

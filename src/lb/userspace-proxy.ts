@@ -9,11 +9,14 @@ import { LbError } from './errors.js';
 import { diffUnits, drainKey, unitsOf, type LbUnit } from './units.js';
 import type { Backend, LbDesiredState, LoadBalancer, SyncResult } from './types.js';
 
+/** A UDP flow with no datagram either way for this long is forgotten (default). */
+export const DEFAULT_UDP_IDLE_MS = 30_000;
+
 export interface UserspaceProxyOptions {
   log: Logger;
   /** Address published ports listen on; default 0.0.0.0 (tests use 127.0.0.1). */
   bindAddress?: string;
-  /** A UDP flow with no datagram either way for this long is forgotten; default 30 s. */
+  /** A UDP flow with no datagram either way for this long is forgotten; default DEFAULT_UDP_IDLE_MS. */
   udpIdleMs?: number;
 }
 
@@ -37,7 +40,7 @@ export class UserspaceProxy implements LoadBalancer {
   constructor(opts: UserspaceProxyOptions) {
     this.log = opts.log.child({ c: 'lb', mode: 'userspace' });
     this.bindAddress = opts.bindAddress ?? '0.0.0.0';
-    this.udpIdleMs = opts.udpIdleMs ?? 30_000;
+    this.udpIdleMs = opts.udpIdleMs ?? DEFAULT_UDP_IDLE_MS;
   }
 
   sync(state: LbDesiredState): Promise<SyncResult> {

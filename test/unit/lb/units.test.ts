@@ -2,7 +2,9 @@
 // nft script each change produces (no kernel needed).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { silentLogger } from '../../../src/common/log.js';
 import { LbStateError } from '../../../src/lb/errors.js';
+import { NftLoadBalancer } from '../../../src/lb/nft-load-balancer.js';
 import { addUnit, baseTable, deleteUnit, rewriteUnit } from '../../../src/lb/nft-script.js';
 import { diffUnits, unitsOf } from '../../../src/lb/units.js';
 import type { Backend, LbDesiredState } from '../../../src/lb/types.js';
@@ -57,6 +59,14 @@ void describe('units and diff', () => {
   void it('diff: added and removed units', () => {
     const d = diffUnits(unitsOf(st(1, 1)), unitsOf({ ingress: [], vips: [] }));
     assert.deepEqual(d.removed.map((u) => u.name), ['ing_tcp_8080', 'vip_10_0_9_2_udp_53']);
+  });
+});
+
+void describe('NftLoadBalancer options', () => {
+  void it('refuses a table name or mark nft would choke on', () => {
+    assert.throws(() => new NftLoadBalancer({ log: silentLogger, table: 'a b; flush ruleset' }), LbStateError);
+    assert.throws(() => new NftLoadBalancer({ log: silentLogger, masqMark: 0 }), LbStateError);
+    assert.doesNotThrow(() => new NftLoadBalancer({ log: silentLogger, table: 'tsswarm_test', masqMark: 0x10000 }));
   });
 });
 
