@@ -1,6 +1,7 @@
 // RaftNode: the driver around the pure core. It owns the tick timer, the
 // WAL and snapshot files, the transport, and the Ready loop:
-//   persist (WAL fsync) -> send -> apply -> advance.
+//   persist (WAL fsync) -> send -> apply -> advance
+// (leader appends and heartbeats go out before the fsync; see canSendBeforePersist).
 // The state machine is volatile: on start it is rebuilt from the latest
 // snapshot plus the committed log, so apply() must be deterministic.
 
@@ -14,7 +15,7 @@ import { Raft } from './raft.js';
 import { SnapshotStore } from './storage/snapshot.js';
 import { Wal } from './storage/wal.js';
 import { GrpcTransport, type RaftTransport } from './transport-grpc.js';
-import { type Entry, EntryType, type HardState, type NodeId, type Ready, type Snapshot, decodeConfChange } from './types.js';
+import { canSendBeforePersist, type Entry, EntryType, type HardState, type NodeId, type Ready, type Snapshot, decodeConfChange } from './types.js';
 
 export { RaftTimeoutError };
 
@@ -272,6 +273,7 @@ export class RaftNode {
   }
 
   private async handleReady(rd: Ready): Promise<void> {
+    for (const m of rd.messages) if (canSendBeforePersist(m)) this.transport.send(m); // overlap with our fsync
     if (rd.snapshot) await this.snaps.save(rd.snapshot);
     if (rd.hardState) this.unsavedHardState = rd.hardState;
     // A commit-index change alone needs no fsync: a lower commit after a crash is re-learned.
@@ -286,7 +288,7 @@ export class RaftNode {
     if (rd.snapshot && rd.snapshot.meta.index > this.mem.snapshot().meta.index) this.mem.applySnapshot(rd.snapshot);
     this.mem.append(rd.entries);
     if (rd.hardState) this.mem.setHardState(rd.hardState);
-    for (const m of rd.messages) this.transport.send(m);
+    for (const m of rd.messages) if (!canSendBeforePersist(m)) this.transport.send(m);
     if (rd.snapshot) this.restoreSnapshot(rd.snapshot);
     for (const e of rd.committedEntries) this.applyEntry(e);
     for (const rs of rd.readStates) this.waiters.readConfirmed(rs.context, rs.index);

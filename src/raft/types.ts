@@ -124,6 +124,17 @@ export interface Ready {
   readonly readStates: readonly ReadState[];
 }
 
+/**
+ * Leader traffic (appends, heartbeats, snapshots) may leave before the
+ * leader's own fsync of the same Ready (dissertation §10.2.1): a commit that
+ * counts the leader's copy can only be computed from acks to those messages,
+ * and it reaches the outside in a later Ready, after that fsync. Everything
+ * else (votes, acks) must wait for persistence.
+ */
+export function canSendBeforePersist(m: Message): boolean {
+  return m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap';
+}
+
 export function entrySize(e: Entry): number {
   return e.data.byteLength + 24;
 }

@@ -7,7 +7,7 @@
 import { RaftError } from '../../src/raft/errors.js';
 import { MemoryStorage } from '../../src/raft/memory-storage.js';
 import { Raft } from '../../src/raft/raft.js';
-import { type Entry, EntryType, type Message, type NodeId, type Ready, type Snapshot } from '../../src/raft/types.js';
+import { canSendBeforePersist, type Entry, EntryType, type Message, type NodeId, type Ready, type Snapshot } from '../../src/raft/types.js';
 import { mulberry32, pick, randInt, type Rand } from './prng.js';
 import { SafetyChecker, SafetyViolation, chainHash } from './sim-checks.js';
 import { KvClients } from './sim-kv.js';
@@ -148,6 +148,7 @@ export class Simulation {
 
   private handleReady(n: SimNode, r: Raft): void {
     const rd: Ready = r.ready();
+    for (const m of rd.messages) if (canSendBeforePersist(m)) this.send(m);
     if (!this.healthy.on && this.rand() < 0.003 * this.chaos) {
       this.tornCrash(n, rd);
       return;
@@ -155,7 +156,7 @@ export class Simulation {
     if (rd.snapshot && rd.snapshot.meta.index > n.storage.snapshot().meta.index) n.storage.applySnapshot(rd.snapshot);
     n.storage.append(rd.entries);
     if (rd.hardState) n.storage.setHardState(rd.hardState);
-    for (const m of rd.messages) this.send(m);
+    for (const m of rd.messages) if (!canSendBeforePersist(m)) this.send(m);
     if (rd.snapshot) {
       n.fsm = decodeFsm(rd.snapshot);
       this.checker.observeHash(n.id, n.fsm.index, n.fsm.hash);
