@@ -310,13 +310,11 @@ export class Raft {
     }
   }
 
-  // ---- leader helpers ----------------------------------------------------------
+  // ---- output ------------------------------------------------------------------
 
   send(m: Omit<Message, 'from' | 'term'> & { term?: number }): void {
     this.msgs.push({ ...m, from: this.id, term: m.term ?? this.term } as Message);
   }
-
-
 
   // ---- proposals ---------------------------------------------------------------
 
