@@ -11,6 +11,9 @@ import type { CommandRunner, LbDesiredState, LoadBalancer, LoadBalancerOptions, 
 /** Packet-mark bit for "DNATed by tsswarm, masquerade me" (kube-proxy uses 0x4000, Calico 0xffff0000). */
 export const DEFAULT_MASQ_MARK = 0x2000;
 
+const ROUTE_LOCALNET = 'net.ipv4.conf.all.route_localnet';
+const sysctlPath = (key: string): string => `/proc/sys/${key.replaceAll('.', '/')}`;
+
 export interface NftLoadBalancerOptions extends LoadBalancerOptions {
   masqMark?: number;
 }
@@ -163,9 +166,7 @@ export class NftLoadBalancer implements LoadBalancer {
       return undefined;
     });
     if (r && r.code !== 0 && !/No such file/.test(r.stderr)) throw new NftError(r.stderr, `delete table ip ${this.t.table}`);
-    if (this.localnetBefore !== undefined && this.localnetBefore !== '1') {
-      await this.sysctl('net.ipv4.conf.all.route_localnet', this.localnetBefore);
-    }
+    if (this.localnetBefore !== undefined && this.localnetBefore !== '1') await this.sysctl(ROUTE_LOCALNET, this.localnetBefore);
     this.localnetBefore = undefined;
     this.applied = undefined;
     this.log.info('table deleted');
@@ -177,15 +178,20 @@ export class NftLoadBalancer implements LoadBalancer {
    * de-NATed reply). The table's localnet-guard chain closes what that opens.
    */
   private async prepareHost(): Promise<void> {
-    const before = await this.run('sysctl', ['-n', 'net.ipv4.conf.all.route_localnet']).catch(() => undefined);
+    const before = await this.run('cat', [sysctlPath(ROUTE_LOCALNET)]).catch(() => undefined);
     if (before?.code === 0) this.localnetBefore = before.stdout.trim();
     await this.sysctl('net.ipv4.ip_forward', '1');
-    await this.sysctl('net.ipv4.conf.all.route_localnet', '1');
+    await this.sysctl(ROUTE_LOCALNET, '1');
   }
 
+  /** Writes /proc/sys directly (sh + echo), so procps' sysctl need not be installed. */
   private async sysctl(key: string, value: string): Promise<void> {
-    const r = await this.run('sysctl', ['-qw', `${key}=${value}`]).catch((err: unknown) => ({ code: -1, stdout: '', stderr: String(err) }));
-    if (r.code !== 0) this.log.warn({ key, value, stderr: r.stderr.trim() }, 'sysctl failed');
+    const r = await this.run('sh', ['-c', 'echo "$1" > "$2"', 'sh', value, sysctlPath(key)]).catch((err: unknown) => ({
+      code: -1,
+      stdout: '',
+      stderr: String(err),
+    }));
+    if (r.code !== 0) this.log.warn({ key, value, stderr: r.stderr.trim() }, 'cannot set sysctl');
   }
 
   private async apply(lines: string[]): Promise<void> {

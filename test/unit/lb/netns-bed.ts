@@ -73,7 +73,7 @@ async function build(bed: Bed): Promise<void> {
   // A real host reaches VIPs through some route (its default route will do); give this one
   // the VIP range, so the host's own connections to a VIP get as far as the nat output hook.
   await ip('-n', bed.host, 'route', 'add', '10.197.0.128/25', 'dev', 'br0');
-  await exec('ip', ['netns', 'exec', bed.host, 'sysctl', '-qw', 'net.ipv4.conf.all.send_redirects=0']);
+  await setSysctl(bed.host, 'net/ipv4/conf/all/send_redirects', '0');
   const plug = async (ns: string, hostSide: string, addr: string): Promise<void> => {
     await ip('-n', bed.host, 'link', 'add', hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
     await ip('-n', bed.host, 'link', 'set', hostSide, 'master', 'br0', 'up');
@@ -198,6 +198,11 @@ export function udpClient(bed: Bed, ns: string, host: string, port: number): { a
         child.stdin?.write(`${kind}\n`);
       }),
   };
+}
+
+/** Writes /proc/sys/PATH inside `ns` (no dependency on procps' sysctl). */
+export async function setSysctl(ns: string, path: string, value: string): Promise<void> {
+  await exec('ip', ['netns', 'exec', ns, 'sh', '-c', 'echo "$1" > "/proc/sys/$2"', 'sh', value, path]);
 }
 
 export async function nsExec(ns: string, cmd: string, args: string[]): Promise<string> {

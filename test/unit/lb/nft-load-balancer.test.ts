@@ -15,6 +15,7 @@ import {
   createBed,
   destroyBed,
   nsExec,
+  setSysctl,
   startServer,
   tally,
   udpClient,
@@ -26,6 +27,7 @@ const conntrack = await hasConntrack();
 const WEB_PORT = 8080;
 const API_PORT = 9090;
 const DNS_PORT = 5353;
+const LOCALNET = '/proc/sys/net/ipv4/conf/all/route_localnet';
 const VIP = '10.197.0.200';
 
 void describe('NftLoadBalancer (kernel, netns)', { skip: !kernel && 'needs root, ip and nft' }, () => {
@@ -67,7 +69,7 @@ void describe('NftLoadBalancer (kernel, netns)', { skip: !kernel && 'needs root,
     assert.ok(!(await nsExec(bed.host, 'nft', ['list', 'table', 'ip', 'tsswarm'])).includes('leftover'));
     assert.equal(r.changedServices, 3);
     console.log(`first sync (table build, 4 units): ${r.ms.toFixed(1)} ms`);
-    assert.equal((await nsExec(bed.host, 'sysctl', ['-n', 'net.ipv4.conf.all.route_localnet'])).trim(), '1');
+    assert.equal((await nsExec(bed.host, 'cat', [LOCALNET])).trim(), '1');
   });
 
   void it('100 connections from the host to its own address: 20 per backend', async () => {
@@ -199,7 +201,7 @@ void describe('NftLoadBalancer (kernel, netns)', { skip: !kernel && 'needs root,
     // Make the client send 127.0.0.1 to the host, as a hostile neighbour could.
     await nsExec(bed.client, 'ip', ['addr', 'flush', 'dev', 'lo']);
     await nsExec(bed.client, 'ip', ['route', 'add', '127.0.0.1/32', 'via', HOST_IP]);
-    await nsExec(bed.client, 'sysctl', ['-qw', 'net.ipv4.conf.all.route_localnet=1']);
+    await setSysctl(bed.client, 'net/ipv4/conf/all/route_localnet', '1');
     assert.deepEqual(tally(await connectMany(bed.client, '127.0.0.1', 7000, 1)), { 'ERR:TIMEOUT': 1 }, 'dropped');
     await nsExec(bed.host, 'nft', ['flush', 'chain', 'ip', 'tsswarm', 'localnet-guard']);
     assert.deepEqual(tally(await connectMany(bed.client, '127.0.0.1', 7000, 1)), { 'loopback-only': 1 }, 'control: open without the guard');
@@ -209,6 +211,7 @@ void describe('NftLoadBalancer (kernel, netns)', { skip: !kernel && 'needs root,
     await lb.teardown();
     const tables = await nsExec(bed.host, 'nft', ['list', 'tables']);
     assert.ok(!tables.includes('tsswarm'), tables);
+    assert.equal((await nsExec(bed.host, 'cat', [LOCALNET])).trim(), '0', 'route_localnet restored');
     assert.equal(tally(await connectMany(bed.client, HOST_IP, WEB_PORT, 2))['ERR:ECONNREFUSED'], 2);
   });
 });
