@@ -7,7 +7,7 @@
 
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { RaftError } from './errors.js';
+import { InvalidConfChangeError, RaftError } from './errors.js';
 import { MemoryStorage } from './memory-storage.js';
 import { RaftTimeoutError, Waiters } from './node-waiters.js';
 import { decodeNodeSnapshot, encodeNodeSnapshot } from './node-snapshot.js';
@@ -98,6 +98,9 @@ export class RaftNode {
   }
 
   static async start(opts: RaftNodeOptions): Promise<RaftNode> {
+    if (!opts.join && opts.peers[opts.id] === undefined) {
+      throw new InvalidConfChangeError(`initial peers must include this node (${opts.id}); use join for a new member`);
+    }
     const log = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'raft', node: opts.id });
     const { wal, state } = await Wal.open({ dir: join(opts.dataDir, 'wal'), logger: log });
     const snaps = new SnapshotStore(join(opts.dataDir, 'snap'));
