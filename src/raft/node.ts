@@ -288,6 +288,7 @@ export class RaftNode {
       if (hs) this.savedHardState = hs;
       this.unsavedHardState = undefined;
     }
+    if (rd.snapshot) await this.snaps.pruneBefore(rd.snapshot.meta.index); // the WAL now points at the new one
     if (rd.snapshot && rd.snapshot.meta.index > this.mem.snapshot().meta.index) this.mem.applySnapshot(rd.snapshot);
     this.mem.append(rd.entries);
     if (rd.hardState) this.mem.setHardState(rd.hardState);
