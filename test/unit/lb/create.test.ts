@@ -1,6 +1,8 @@
 // createLoadBalancer: the nft probe decides the mode, and the choice is logged as lb.mode.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import pino from 'pino';
 import { silentLogger } from '../../../src/common/log.js';
 import { createLoadBalancer } from '../../../src/lb/create.js';
@@ -8,6 +10,7 @@ import { NftLoadBalancer } from '../../../src/lb/nft-load-balancer.js';
 import type { CommandRunner } from '../../../src/lb/types.js';
 import { canUseKernel } from './netns-bed.js';
 
+const exec = promisify(execFile);
 const kernel = await canUseKernel();
 const failing: CommandRunner = async () => ({ code: 1, stdout: '', stderr: 'Error: Could not process rule: Operation not permitted' });
 const missing: CommandRunner = async () => {
@@ -43,7 +46,16 @@ void describe('createLoadBalancer', () => {
     assert.match(calls[0]?.input ?? '', /^add table ip tsswarm_probe_\d+\ndelete table ip tsswarm_probe_\d+\n$/);
   });
 
-  void it('real nft on this machine', { skip: !kernel && 'needs root and nft' }, async () => {
-    assert.equal(await NftLoadBalancer.available(), true);
+  void it('real nft, in a scratch namespace', { skip: !kernel && 'needs root and nft' }, async () => {
+    const ns = `tslbprobe${process.pid}`;
+    await exec('ip', ['netns', 'add', ns]);
+    try {
+      assert.equal(await NftLoadBalancer.available({ netns: ns }), true);
+      const lb = await createLoadBalancer({ log: silentLogger, netns: ns });
+      assert.equal(lb.mode, 'nftables');
+      assert.equal((await exec('ip', ['netns', 'exec', ns, 'nft', 'list', 'tables'])).stdout.trim(), '', 'the probe table is gone');
+    } finally {
+      await exec('ip', ['netns', 'del', ns]);
+    }
   });
 });
