@@ -40,16 +40,23 @@ void describe('api: nodes', () => {
     assertError(await app.inject({ method: 'GET', url: '/nodes/foo' }), 404, /^node foo not found$/);
   });
 
-  void it('updates the spec (availability, labels, role) with the current version', async () => {
+  void it('updates the spec (availability, labels) with the current version', async () => {
     const v = version(WORKER_ID);
     const res = await app.inject({
       method: 'POST',
       url: `/v1.45/nodes/wrk-1/update?version=${v}`,
-      payload: { Availability: 'drain', Labels: { disk: 'ssd' }, Role: 'manager' },
+      payload: { Availability: 'drain', Labels: { disk: 'ssd' }, Role: 'worker' },
     });
     assert.equal(res.statusCode, 200, res.body);
     const n = store.get('nodes', WORKER_ID) as Node;
-    assert.deepEqual(n.Spec, { Availability: 'drain', Labels: { disk: 'ssd' }, Role: 'manager' });
+    assert.deepEqual(n.Spec, { Availability: 'drain', Labels: { disk: 'ssd' }, Role: 'worker' });
+  });
+
+  void it('refuses to promote a running worker, saying how to add a manager', async () => {
+    const before = dump(store);
+    const res = await app.inject({ method: 'POST', url: `/nodes/${WORKER_ID}/update?version=${version(WORKER_ID)}`, payload: { Role: 'manager', Availability: 'active' } });
+    assertError(res, 400, /promoting a running worker is not supported yet: .*tsswarm join' with the manager token/);
+    assert.equal(dump(store), before);
   });
 
   void it('refuses bad updates and leaves the store unchanged', async () => {
@@ -65,7 +72,7 @@ void describe('api: nodes', () => {
     assertError(
       await upd(`/nodes/${MANAGER_ID}/update?version=${version(MANAGER_ID)}`, { Role: 'worker', Availability: 'active' }),
       400,
-      /demote the last manager/,
+      /cannot demote mgr-1: it is the last manager of the cluster/,
     );
     assert.equal(dump(store), before);
   });

@@ -145,13 +145,13 @@ void describe('init / join / leave', () => {
     assert.deepEqual(opts, { managerAddrs: ['10.0.0.1:2377', '10.0.0.2'], token: 'SWMTKN-1-x-worker', dataDir, hostname: 'w1' });
   });
 
-  void it('join: usage errors (no token, manager-only flags, bad address)', async () => {
+  void it('join: usage errors (no token, bad availability, bad address)', async () => {
     const noToken = await runCli(['join', '127.0.0.1:2377']);
     assert.equal(noToken.code, 2);
     assert.match(noToken.stderr, /^tsswarm: required option '--token <token>' not specified\n/);
-    const avail = await runCli(['join', '--token', 't', '--availability', 'drain', '127.0.0.1:2377']);
+    const avail = await runCli(['join', '--token', 't', '--availability', 'pause', '127.0.0.1:2377']);
     assert.equal(avail.code, 2);
-    assert.match(avail.stderr, /--api-addr and --availability apply to managers/);
+    assert.match(avail.stderr, /invalid argument "pause" for "--availability" flag: must be active or drain/);
     const addr = await runCli(['join', '--token', 't', 'host:port']);
     assert.equal(addr.code, 2);
     assert.match(addr.stderr, /invalid argument "host:port" for "MANAGER_ADDR" flag/);
