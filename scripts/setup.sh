@@ -11,6 +11,8 @@ need_pkgs=()
 command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
 command -v nft >/dev/null 2>&1 || need_pkgs+=(nftables)
 command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
+command -v conntrack >/dev/null 2>&1 || need_pkgs+=(conntrack)
+command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
 [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || need_pkgs+=(busybox-static)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || fail "need root to install: ${need_pkgs[*]}"
