@@ -59,8 +59,8 @@ export interface LocalWorkerOptions {
 
 /** Starts an agent for a node whose identity is already known (a manager's own, or a worker's). */
 export async function startLocalWorker(o: LocalWorkerOptions): Promise<RunningWorker> {
-  const executor = o.executor ?? new DockerExecutor({ nodeId: o.nodeId, log: o.log.child({ c: 'executor' }) });
-  const description = await executor.describe();
+  const docker = o.executor ?? new DockerExecutor({ nodeId: o.nodeId, log: o.log.child({ c: 'executor' }) });
+  const description = await docker.describe();
   // The data path (overlay, load balancing, DNS) needs the real engine; TSSWARM_NETWORK_AGENT=off turns it off.
   let network: NetworkAgent | undefined;
   if (!o.executor && process.env.TSSWARM_NETWORK_AGENT !== 'off') {
@@ -73,6 +73,8 @@ export async function startLocalWorker(o: LocalWorkerOptions): Promise<RunningWo
     });
     if (await candidate.start()) network = candidate;
   }
+  // With the network agent, a task is reported running once its overlay endpoints are plugged.
+  const executor = network ? network.wrapExecutor(docker) : docker;
   // Several nodes share one machine in tests and demos: the node's name is its own.
   description.hostname = o.hostname ?? description.hostname ?? os.hostname();
   const agent = new Agent({
@@ -88,7 +90,6 @@ export async function startLocalWorker(o: LocalWorkerOptions): Promise<RunningWo
     ...(network
       ? {
           onNetworkState: (s) => network.onNetworkState(s),
-          onStatus: (s) => network.onStatus(s),
           onAssignments: (t) => network.onAssignments(t),
         }
       : {}),

@@ -12,7 +12,7 @@ import { buildTable, DnsServer } from '../../dns/index.js';
 import { setTaskDnsServers } from '../../engine/docker/container-spec.js';
 import { createLoadBalancer, spawnRunner, type LoadBalancer } from '../../lb/index.js';
 import { OverlayDriver } from '../../overlay/index.js';
-import type { AssignedTask, TaskStatusReport } from '../types.js';
+import type { AssignedTask, Executor, TaskStatusReport } from '../types.js';
 import { HOST_INGRESS_IFNAME, lbState, overlayState, underlayAddrOf, vipTargetsFor, type LocalContainer, type NetworkView } from './desired.js';
 import { ensureForwardAccept } from './host-forward.js';
 import { SyncLoop } from './sync-loop.js';
@@ -45,11 +45,22 @@ const RESYNC_MS = 30_000;
  * report came after the view.
  */
 const FIRST_SYNC_GRACE_MS = 3_000;
+/**
+ * Longest a task's "running" report is held back while its overlay endpoints are plugged
+ * (ms). Past it the report goes out anyway (and the plug is retried).
+ */
+const PLUG_HOLD_MAX_MS = 5_000;
 /** Abstract unix socket (scoped to the network namespace): one data-path owner per netns. */
 const LOCK_NAME = '\0tsswarm-network-agent';
 
 interface Running extends LocalContainer {
   containerId: string;
+}
+
+interface HeldReport {
+  status: TaskStatusReport;
+  forward: (s: TaskStatusReport) => void;
+  timer: NodeJS.Timeout;
 }
 
 export class NetworkAgent {
@@ -72,6 +83,8 @@ export class NetworkAgent {
   private readonly reported = new Set<string>();
   private firstSyncDone = false;
   private firstViewAt = 0;
+  /** "running" reports waiting for the task's overlay endpoints, by task id. */
+  private readonly held = new Map<string, HeldReport>();
   /** Syncs done, for logs and tests. */
   syncs = 0;
 
@@ -111,6 +124,49 @@ export class NetworkAgent {
     this.lock?.close();
     this.lock = undefined;
     // Kernel state stays: the next worker on this host adopts it.
+  }
+
+  /**
+   * Wraps the executor so that a task's "running" report reaches the agent (and so the
+   * manager, and every other node's load balancers) only once this host has plugged the
+   * task's overlay endpoints: "running" then means reachable, as in Swarm, where the
+   * network is attached before the container starts. Other reports pass straight through.
+   * Also feeds onStatus, so the Agent's own onStatus hook is not needed.
+   */
+  wrapExecutor(inner: Executor): Executor {
+    return {
+      describe: () => inner.describe(),
+      start: (report) => inner.start((s) => this.onExecutorReport(s, report)),
+      setAssignments: (tasks) => inner.setAssignments(tasks),
+      stop: async () => {
+        await inner.stop();
+        for (const id of [...this.held.keys()]) this.release(id);
+      },
+    };
+  }
+
+  private onExecutorReport(s: TaskStatusReport, forward: (s: TaskStatusReport) => void): void {
+    this.onStatus(s);
+    const nodeId = this.opts.nodeId;
+    const plugs = this.lock && s.state === 'running' && s.pid && this.view?.endpoints.some((e) => e.task_id === s.taskId && e.node_id === nodeId);
+    this.release(s.taskId); // an earlier held report goes first
+    if (!plugs) {
+      forward(s);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.log.warn({ taskId: s.taskId }, `task endpoints not plugged after ${PLUG_HOLD_MAX_MS} ms: reporting running anyway`);
+      this.release(s.taskId);
+    }, PLUG_HOLD_MAX_MS);
+    this.held.set(s.taskId, { status: s, forward, timer });
+  }
+
+  private release(taskId: string): void {
+    const h = this.held.get(taskId);
+    if (!h) return;
+    this.held.delete(taskId);
+    clearTimeout(h.timer);
+    h.forward(h.status);
   }
 
   /** Agent hook: the manager's network view. */
@@ -269,6 +325,8 @@ export class NetworkAgent {
     if (!this.driver) this.driver = new OverlayDriver({ underlayAddr: underlay, log: this.log, ...(this.opts.sandboxPrefix ? { sandboxPrefix: this.opts.sandboxPrefix } : {}) });
     const state = overlayState({ view, nodeId: this.opts.nodeId, running: this.running, hostPid: process.pid });
     const report = await this.driver.sync(state);
+    // Endpoints are in place: let their tasks' "running" reports go.
+    for (const l of state.local) if (this.held.get(l.taskId)?.status.pid === l.containerPid) this.release(l.taskId);
     if (view.host_ingress && !this.forwardOk) this.forwardOk = await ensureForwardAccept(HOST_INGRESS_IFNAME, this.log);
     return report.changes;
   }

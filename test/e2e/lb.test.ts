@@ -1,0 +1,174 @@
+// Load balancing end to end on the multi-host test bed: the routing mesh (a published port
+// answers on every host, balanced over every task wherever it runs) and service VIPs (a client
+// task reaches the service by name). Manager on host 1 (drain: no tasks, so every connection
+// there crosses the overlay), workers on hosts 2 and 3.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Bed } from '../harness/bed.js';
+import { ROOT, waitFor } from '../harness/cluster.js';
+import { BedCluster, serviceSpec, type RunningTask } from '../unit/worker-network/bed-cluster.js';
+
+const skip = await Bed.unavailable();
+const PROBE = path.join(ROOT, 'test/unit/worker-network/http-probe.ts');
+
+interface ProbeLine {
+  t: number;
+  ok: boolean;
+  body: string;
+}
+
+function parseProbe(out: string): ProbeLine[] {
+  return out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [t = '0', status = '', ...rest] = l.split(' ');
+      return { t: Number(t), ok: status === 'ok', body: rest.join(' ') };
+    });
+}
+
+function countBy(lines: ProbeLine[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const l of lines) if (l.ok) m.set(l.body, (m.get(l.body) ?? 0) + 1);
+  return m;
+}
+
+const hostname = (t: RunningTask): string => t.containerId.slice(0, 12);
+
+describe('load balancing on the bed (routing mesh + VIPs)', { skip, timeout: 600_000 }, () => {
+  let c: BedCluster;
+  let front = '';
+
+  /** COUNT sequential new connections from inside `host` to URL. */
+  async function probe(host: number, url: string, count: number, intervalMs = 0, timeoutMs = 2000): Promise<ProbeLine[]> {
+    const r = await c.bed.exec(host, process.execPath, ['--import', 'tsx', PROBE, url, String(count), String(intervalMs), String(timeoutMs)], {}, { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    return parseProbe(r.stdout);
+  }
+
+  /** A probe running in the background until stopped; returns its lines. */
+  function background(host: number, url: string, intervalMs: number, timeoutMs: number): { stop: () => Promise<ProbeLine[]> } {
+    const child = c.bed.spawn(host, process.execPath, ['--import', 'tsx', PROBE, url, '0', String(intervalMs), String(timeoutMs)], { cwd: ROOT });
+    let out = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+    return {
+      stop: async () => {
+        const exited = new Promise((res) => child.once('exit', res));
+        child.kill('SIGTERM');
+        await exited;
+        return parseProbe(out);
+      },
+    };
+  }
+
+  before(async () => {
+    c = await BedCluster.start(3);
+    front = await c.createNetwork('front');
+    await c.createService(serviceSpec('web', { replicas: 5, networks: ['front'], ports: [[8080, 80]] }));
+    await c.createService(serviceSpec('client', { replicas: 1, networks: ['front'], image: 'tsswarm/busybox', args: ['sleep', '3600'] }));
+  });
+
+  after(async () => {
+    await c?.down();
+  });
+
+  test('100 sequential connections to :8080 on one node → each of the 5 tasks answers exactly 20 (host address and 127.0.0.1), and the same through a node without tasks', async () => {
+    const tasks = await c.running('web', 5);
+    const names = tasks.map(hostname).sort();
+    const h2 = c.bed.host(2).addr;
+    // Wait for the mesh to be programmed everywhere (the first answers after "running").
+    for (const h of [1, 2, 3]) {
+      await waitFor(`mesh on host ${h}`, async () => {
+        const l = await probe(h, `http://${c.bed.host(h).addr}:8080/`, 5, 0, 1000);
+        return l.every((x) => x.ok) ? true : undefined;
+      }, 30_000, 500);
+    }
+    const results: Record<string, number> = {};
+    for (const [host, url] of [
+      [2, `http://${h2}:8080/`],
+      [2, 'http://127.0.0.1:8080/'],
+      [1, `http://${c.bed.host(1).addr}:8080/`],
+      [1, 'http://127.0.0.1:8080/'],
+      [3, `http://${h2}:8080/`],
+    ] as const) {
+      const t0 = Date.now();
+      const lines = await probe(host, url, 100);
+      const counts = countBy(lines);
+      assert.equal(lines.filter((l) => !l.ok).length, 0, `failures from host ${host} to ${url}`);
+      assert.deepEqual([...counts.keys()].sort(), names, `every task answers (${url} from host ${host})`);
+      assert.deepEqual([...counts.values()], [20, 20, 20, 20, 20], `exactly 20 each (${url} from host ${host}): ${JSON.stringify([...counts])}`);
+      results[`h${host} → ${url}`] = Date.now() - t0;
+    }
+    console.log(`# 100 connections each, ms: ${JSON.stringify(results)}`);
+  });
+
+  test('a task’s container is killed: failed requests stay within a short window', async () => {
+    const tasks = await c.running('web', 5);
+    const victim = tasks.find((t) => t.host === 3) ?? tasks[0];
+    assert.ok(victim);
+    // Through host 2's published port from host 1: the victim is remote for both.
+    const bg = background(1, `http://${c.bed.host(2).addr}:8080/`, 20, 500);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const killedAt = Date.now();
+    const k = await c.bed.docker(victim.host, ['kill', victim.containerId]);
+    assert.equal(k.code, 0, k.stderr);
+    await new Promise((r) => setTimeout(r, 4_000));
+    const lines = await bg.stop();
+    const failed = lines.filter((l) => !l.ok);
+    const afterKill = lines.filter((l) => l.t >= killedAt);
+    const lastFail = failed.length > 0 ? Math.max(...failed.map((l) => l.t)) : killedAt;
+    const window = failed.length > 0 ? lastFail + 500 - killedAt : 0;
+    console.log(`# kill: ${failed.length} failed of ${afterKill.length} requests after the kill; failure window ≈ ${window} ms (last failed request started ${lastFail - killedAt} ms after the kill, 500 ms timeout)`);
+    assert.ok(lines.filter((l) => l.t < killedAt).every((l) => l.ok), 'no failure before the kill');
+    assert.ok(window < 3_000, `failure window ${window} ms`);
+    // The last second only sees live tasks.
+    const tail = lines.filter((l) => l.t > Date.now() - 1_000);
+    assert.ok(tail.every((l) => l.ok && l.body !== hostname(victim)));
+    await c.running('web', 5); // the replacement
+  });
+
+  test('scale 5 → 8: every new task gets traffic within 1 s of running', async () => {
+    const before5 = await c.running('web', 5);
+    const old = new Set(before5.map((t) => t.id));
+    const bg = background(2, 'http://127.0.0.1:8080/', 10, 1000);
+    await new Promise((r) => setTimeout(r, 500));
+    await c.scale('web', 8);
+    const eight = await c.running('web', 8);
+    await new Promise((r) => setTimeout(r, 2_500));
+    const lines = await bg.stop();
+    const failed = lines.filter((l) => !l.ok);
+    assert.equal(failed.length, 0, `no failed request while scaling up: ${JSON.stringify(failed)}`);
+    const all = await c.tasks('web');
+    const delays: number[] = [];
+    for (const t of eight.filter((x) => !old.has(x.id))) {
+      const info = all.find((x) => x.ID === t.id) as { Status: { Timestamp?: string } } | undefined;
+      const runningAt = Date.parse(info?.Status.Timestamp ?? '');
+      const first = lines.find((l) => l.ok && l.body === hostname(t));
+      assert.ok(first, `new task ${t.id} got no traffic`);
+      delays.push(first.t - runningAt);
+    }
+    console.log(`# scale 5→8: first request to each new task, ms after it was reported running: ${JSON.stringify(delays)}`);
+    assert.equal(delays.length, 3);
+    assert.ok(delays.every((d) => d <= 1_000), `within 1 s: ${JSON.stringify(delays)}`);
+  });
+
+  test('a client task reaches the service by DNS name and VIP, balanced over every task', async () => {
+    const tasks = await c.running('web', 8);
+    const [client] = await c.running('client', 1);
+    assert.ok(client);
+    const svc = (await c.api('GET', '/services/web')) as { Endpoint: { VirtualIPs: Array<{ NetworkID: string; Addr: string }> } };
+    const vip = svc.Endpoint.VirtualIPs.find((v) => v.NetworkID === front)?.Addr.split('/')[0];
+    assert.ok(vip);
+    const ns = await c.sh(client, 'nslookup web');
+    assert.match(ns.stdout, new RegExp(`Address:\\s+${vip.replace(/\./g, '\\.')}\\b`), ns.stdout);
+    for (const target of ['web', vip]) {
+      const r = await c.sh(client, `for i in $(seq 40); do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${target} 80 | tail -n1; done`, 120_000);
+      const counts = new Map<string, number>();
+      for (const b of r.stdout.trim().split('\n')) counts.set(b, (counts.get(b) ?? 0) + 1);
+      assert.deepEqual([...counts.keys()].sort(), tasks.map(hostname).sort(), `${target}: every task answers`);
+      assert.deepEqual([...counts.values()], Array(8).fill(5), `${target}: 40 connections → 5 per task: ${JSON.stringify([...counts])}`);
+    }
+  });
+});
