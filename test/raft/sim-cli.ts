@@ -1,4 +1,5 @@
 // npm run sim -- --seeds N [--from F] [--nodes 3|5] [--seed S] [--steps K] [--trace] [--verbose]
+//                [--bug forgetVote|localRead]   (inject a driver bug to see the checkers fire)
 // Runs seeds through the simulator; a failure prints its seed, the error and
 // the replayable trace (rerun with --seed S to replay it exactly).
 
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '300' },
     verbose: { type: 'boolean', default: false },
     trace: { type: 'boolean', default: false },
+    bug: { type: 'string' },
   },
 });
 
@@ -27,7 +29,8 @@ const totals = { proposals: 0, applied: 0, snapshots: 0, confChanges: 0, reads: 
 
 for (const nodes of nodeCounts) {
   for (const seed of seeds) {
-    const res = runSeed({ seed, nodes, steps, verbose: values.verbose });
+    const bug = values.bug === 'forgetVote' || values.bug === 'localRead' ? values.bug : undefined;
+    const res = runSeed({ seed, nodes, steps, verbose: values.verbose, ...(bug ? { bug } : {}) });
     runs++;
     totals.proposals += res.stats.proposals;
     totals.applied += res.stats.applied;
