@@ -83,6 +83,8 @@ export class NetworkAgent {
   private readonly reported = new Set<string>();
   private firstSyncDone = false;
   private firstViewAt = 0;
+  /** Set when this node's underlay is loopback: nothing is ever programmed. */
+  private inert = false;
   /** "running" reports waiting for the task's overlay endpoints, by task id. */
   private readonly held = new Map<string, HeldReport>();
   /** Syncs done, for logs and tests. */
@@ -148,7 +150,7 @@ export class NetworkAgent {
   private onExecutorReport(s: TaskStatusReport, forward: (s: TaskStatusReport) => void): void {
     this.onStatus(s);
     const nodeId = this.opts.nodeId;
-    const plugs = this.lock && s.state === 'running' && s.pid && this.view?.endpoints.some((e) => e.task_id === s.taskId && e.node_id === nodeId);
+    const plugs = this.lock && !this.inert && s.state === 'running' && s.pid && this.view?.endpoints.some((e) => e.task_id === s.taskId && e.node_id === nodeId);
     this.release(s.taskId); // an earlier held report goes first
     if (!plugs) {
       forward(s);
@@ -171,9 +173,12 @@ export class NetworkAgent {
 
   /** Agent hook: the manager's network view. */
   onNetworkState(view: NetworkView): void {
-    if (!this.lock) return;
+    if (!this.lock || this.inert) return;
     if (!this.view) this.firstViewAt = Date.now();
     this.view = view;
+    // Decided at once, before the executor creates containers with our DNS server.
+    const underlay = this.underlay(view);
+    if (underlay?.startsWith('127.')) return this.goInert(underlay);
     this.loop.request();
   }
 
@@ -270,10 +275,30 @@ export class NetworkAgent {
     }
   }
 
+  private underlay(view: NetworkView): string | undefined {
+    return this.opts.advertiseAddr ?? underlayAddrOf(view, this.opts.nodeId);
+  }
+
+  /**
+   * Nodes that reach each other over loopback share one machine (test clusters, the demo):
+   * VXLAN between them means nothing and they would fight over one netns, so the agent
+   * turns itself off and leaves the host alone.
+   */
+  private goInert(underlay: string): void {
+    this.log.warn({ underlay }, 'underlay address is loopback: network agent off (overlay, load balancing and DNS need one host per node)');
+    this.inert = true;
+    this.loop.stop();
+    clearInterval(this.resyncTimer);
+    this.dns?.stop();
+    this.dns = undefined;
+    setTaskDnsServers([]);
+    for (const id of [...this.held.keys()]) this.release(id);
+  }
+
   /** One full pass. Returns false if any part failed (the loop retries). */
   private async syncOnce(): Promise<boolean> {
     const view = this.view;
-    if (!view) return true;
+    if (!view || this.inert) return true;
     if (!this.firstSyncDone) {
       const a = this.assigned;
       const waiting = !a ? -1 : [...a.ids].filter((id) => !this.reported.has(id)).length;
@@ -317,7 +342,7 @@ export class NetworkAgent {
   }
 
   private async syncOverlay(view: NetworkView): Promise<number> {
-    const underlay = this.opts.advertiseAddr ?? underlayAddrOf(view, this.opts.nodeId);
+    const underlay = this.underlay(view);
     if (!underlay) {
       if (view.networks.length > 0) this.log.warn('network view without this node’s underlay address: overlay not programmed yet');
       return 0;
