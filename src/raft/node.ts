@@ -98,7 +98,9 @@ export class RaftNode {
   }
 
   static async start(opts: RaftNodeOptions): Promise<RaftNode> {
-    if (!opts.join && opts.peers[opts.id] === undefined) {
+    // Empty peers is fine (the configuration comes from existing state); a
+    // non-empty list that forgets this node would leave it unable to vote.
+    if (!opts.join && Object.keys(opts.peers).length > 0 && opts.peers[opts.id] === undefined) {
       throw new InvalidConfChangeError(`initial peers must include this node (${opts.id}); use join for a new member`);
     }
     const log = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'raft', node: opts.id });
