@@ -215,6 +215,19 @@ void describe('RaftNode over gRPC', () => {
     } finally {
       await m.node?.stop();
     }
+    // Recovery (as for --force-new-cluster): empty peers, no network, replay local state.
+    const replayed = new KvFsm();
+    const offline = await RaftNode.start({
+      id: 'solo', dataDir: dir, peers: {}, secret: SECRET, fsm: replayed, logger, ...TIMING,
+      transport: { address: 'offline', setHandler() {}, send() {}, setPeer() {}, removePeer() {}, stop: async () => {} },
+    });
+    await waitFor('local replay', () => replayed.data.get('s34') === '34' || undefined);
+    await offline.stop();
+    await assert.rejects(
+      RaftNode.start({ id: 'solo', dataDir: dir, peers: { other: 'x:1' }, secret: SECRET, fsm: replayed, logger }),
+      /initial peers must include this node/,
+    );
+
     const snapDir = join(dir, 'snap');
     const files = (await readdir(snapDir)).filter((f) => f.endsWith('.snap'));
     assert.equal(files.length, 1);
