@@ -47,9 +47,9 @@ try {
   const ipB = b.addrs.get(net) ?? '';
   // Wait until the overlay carries traffic.
   for (let i = 0; ; i++) {
-    const r = await c.bed.exec(2, 'nsenter', ['-t', pa, '-n', 'ping', '-c1', '-W1', ipB]);
+    const r = await c.bed.exec(2, 'nsenter', ['-t', pa, '-n', 'busybox', 'ping', '-c1', '-W1', ipB]);
     if (r.code === 0) break;
-    if (i > 30) throw new Error('overlay not up');
+    if (i > 30) throw new Error(`overlay not up: ${r.stdout}${r.stderr}`);
   }
 
   /** One iperf3 run: server in host 3, client in host 2, each behind `ns` (a netns prefix, or none). Gbit/s. */
@@ -66,8 +66,8 @@ try {
   }
 
   async function rtt(ns: string[], target: string): Promise<number> {
-    const cmd = [...ns, 'ping', '-c', String(COUNT), '-i', '0.2', '-q', target];
-    const r = await c.bed.exec(2, cmd[0] ?? 'ping', cmd.slice(1), {}, { timeoutMs: COUNT * 1000 + 10_000 });
+    const cmd = [...ns, 'busybox', 'ping', '-c', String(COUNT), '-i', '0.2', '-q', target];
+    const r = await c.bed.exec(2, cmd[0] ?? 'busybox', cmd.slice(1), {}, { timeoutMs: COUNT * 1000 + 10_000 });
     const m = /= [\d.]+\/([\d.]+)\//.exec(r.stdout);
     if (!m?.[1]) throw new Error(`ping: ${r.stdout} ${r.stderr}`);
     return Number(m[1]);
