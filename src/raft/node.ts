@@ -29,7 +29,7 @@ export interface StateMachine {
 export interface RaftNodeOptions {
   readonly id: NodeId;
   readonly dataDir: string;
-  /** Initial members (id -> address), this node included. With `join`, only address hints. */
+  /** Initial members (id -> address), this node included; {} to start from existing state only. With `join`, only address hints. */
   readonly peers: Record<NodeId, string>;
   /** Start as a new member of an existing cluster (added with addMember by the leader). */
   readonly join?: boolean;
