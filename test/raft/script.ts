@@ -85,6 +85,17 @@ export class ScriptRunner {
         this.cluster = new Cluster(ids, opts);
         return 'ok';
       }
+      case 'add-node':
+        this.c().add(a(0), []); // a new member: learns the configuration from the log
+        return 'ok';
+      case 'conf-change': {
+        const type = a(1);
+        if (type !== 'add' && type !== 'remove') throw new Error(`conf-change: ${type} is not add or remove`);
+        const { index } = this.c().raft(a(0)).proposeConfChange({ type, nodeId: a(2) });
+        return `proposed at ${index}`;
+      }
+      case 'voters':
+        return [...this.c().nodes.values()].map(({ raft: r }) => `${r.id}: ${r.confState().voters.join(',') || '(none)'}`).join('\n');
       case 'campaign':
         this.c().raft(a(0)).campaign('preElection');
         return 'ok';
@@ -101,8 +112,13 @@ export class ScriptRunner {
       }
       case 'tick': {
         const ids = a(0) === 'all' ? [...this.c().nodes.keys()] : a(0).split(',');
+        const times = Number(args[1] ?? 1);
+        if (args[2] === 'stabilize') {
+          this.c().tick(ids, times); // let the network settle after every tick
+          return 'ok';
+        }
         // Ticks without delivering: follow with `stabilize` to see the traffic.
-        for (let i = 0; i < Number(args[1] ?? 1); i++) for (const id of ids) this.c().raft(id).tick();
+        for (let i = 0; i < times; i++) for (const id of ids) this.c().raft(id).tick();
         this.c().persist();
         return 'ok';
       }
