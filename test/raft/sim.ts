@@ -93,6 +93,7 @@ export class Simulation {
   private readonly maxInflight: number;
   private readonly healthy = { on: false };
   private readonly kv = new KvClients();
+  private readonly highWater = new Map<NodeId, { term: number; commit: number }>();
 
   constructor(private readonly opts: SimOptions) {
     this.rand = mulberry32(opts.seed);
@@ -247,6 +248,20 @@ export class Simulation {
     for (const n of this.leaders()) {
       const r = n.raft as Raft;
       this.checker.observeLeader(n.id, r.term, r.log);
+    }
+    for (const n of this.up()) {
+      const r = n.raft as Raft;
+      const { applied, committed } = r.log;
+      if (!(applied <= committed && committed <= r.log.lastIndex())) {
+        throw new SafetyViolation('log invariant', `${n.id}: applied ${applied} committed ${committed} last ${r.log.lastIndex()}`);
+      }
+      // Terms and durable commit never go backwards, across restarts included.
+      const seen = this.highWater.get(n.id) ?? { term: 0, commit: 0 };
+      const hs = n.storage.getHardState();
+      if (r.term < seen.term || hs.term < seen.term || hs.commit < seen.commit) {
+        throw new SafetyViolation('monotonicity', `${n.id}: term ${r.term}/${hs.term} commit ${hs.commit} after term ${seen.term} commit ${seen.commit}`);
+      }
+      this.highWater.set(n.id, { term: hs.term, commit: hs.commit });
     }
     if (this.now % 10 !== 0) return;
     const up = this.up();
