@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { createLogger } from '../common/log.js';
 import { loadOrCreateNodeId } from '../common/node-identity.js';
 import { DockerExecutor } from '../engine/docker/executor.js';
+import type { NetworkState__Output } from '../generated/tsswarm/dispatcher/v1/NetworkState.js';
 import { Agent } from './agent.js';
 import { NetworkAgent } from './network/index.js';
 import type { Executor } from './types.js';
@@ -87,12 +88,7 @@ export async function startLocalWorker(o: LocalWorkerOptions): Promise<RunningWo
     executor,
     log: o.log,
     ...(o.joinTimeoutMs ? { firstConnectTimeoutMs: o.joinTimeoutMs } : {}),
-    ...(network
-      ? {
-          onNetworkState: (s) => network.onNetworkState(s),
-          onAssignments: (t) => network.onAssignments(t),
-        }
-      : {}),
+    ...(network ? { onNetworkState: (s: NetworkState__Output) => network.onNetworkState(s) } : {}),
   });
   try {
     await agent.start();

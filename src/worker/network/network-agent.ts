@@ -14,6 +14,7 @@ import { createLoadBalancer, spawnRunner, type LoadBalancer } from '../../lb/ind
 import { OverlayDriver } from '../../overlay/index.js';
 import type { AssignedTask, Executor, TaskStatusReport } from '../types.js';
 import { HOST_INGRESS_IFNAME, lbState, overlayState, underlayAddrOf, vipTargetsFor, type LocalContainer, type NetworkView } from './desired.js';
+import { DrainingAssignments } from './drain.js';
 import { ensureForwardAccept } from './host-forward.js';
 import { SyncLoop } from './sync-loop.js';
 import { VipTables } from './vip-tables.js';
@@ -133,14 +134,24 @@ export class NetworkAgent {
    * manager, and every other node's load balancers) only once this host has plugged the
    * task's overlay endpoints: "running" then means reachable, as in Swarm, where the
    * network is attached before the container starts. Other reports pass straight through.
-   * Also feeds onStatus, so the Agent's own onStatus hook is not needed.
+   * Also feeds onStatus, so the Agent's own onStatus hook is not needed. And a backend that
+   * is no longer wanted keeps running for DRAIN_MS while the balancers drop it (drain.ts).
    */
   wrapExecutor(inner: Executor): Executor {
+    const nodeId = this.opts.nodeId;
+    const drain = new DrainingAssignments(
+      (tasks) => {
+        inner.setAssignments(tasks);
+        this.onAssignments(tasks); // the set as the executor has it, draining tasks included
+      },
+      (taskId) => !this.inert && this.running.has(taskId) && !!this.view?.endpoints.some((e) => e.task_id === taskId && e.node_id === nodeId),
+    );
     return {
       describe: () => inner.describe(),
       start: (report) => inner.start((s) => this.onExecutorReport(s, report)),
-      setAssignments: (tasks) => inner.setAssignments(tasks),
+      setAssignments: (tasks) => drain.set(tasks),
       stop: async () => {
+        drain.stop();
         await inner.stop();
         for (const id of [...this.held.keys()]) this.release(id);
       },
@@ -200,7 +211,7 @@ export class NetworkAgent {
     this.loop.request();
   }
 
-  /** Agent hook: tasks no longer assigned are gone (their containers are being removed). */
+  /** Tasks no longer assigned are gone (their containers are being removed). Fed by wrapExecutor. */
   onAssignments(tasks: AssignedTask[]): void {
     if (!this.lock) return;
     const ids = new Set(tasks.map((t) => t.id));
