@@ -10,6 +10,7 @@ import { Raft } from '../../src/raft/raft.js';
 import { canSendBeforePersist, type Entry, EntryType, type Message, type NodeId, type Ready, type Snapshot } from '../../src/raft/types.js';
 import { mulberry32, pick, randInt, type Rand } from './prng.js';
 import { SafetyChecker, SafetyViolation, chainHash } from './sim-checks.js';
+import { SimNetwork } from './sim-network.js';
 import { KvClients } from './sim-kv.js';
 
 export interface SimOptions {
@@ -51,11 +52,6 @@ interface Fsm {
   kv: Map<string, string>;
 }
 
-interface InFlight {
-  readonly m: Message;
-  readonly at: number;
-}
-
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const ELECTION_TICK = 10;
@@ -75,8 +71,7 @@ function decodeFsm(s: Snapshot): Fsm {
 export class Simulation {
   private readonly rand: Rand;
   private readonly nodes = new Map<NodeId, SimNode>();
-  private net: InFlight[] = [];
-  private readonly cut = new Set<string>();
+  private readonly net: SimNetwork;
   private readonly checker = new SafetyChecker();
   readonly trace: string[] = [];
   private now = 0;
@@ -85,9 +80,6 @@ export class Simulation {
   private readonly pendingReads = new Map<string, number>();
   private readonly stats = { proposals: 0, applied: 0, elections: 0, snapshots: 0, confChanges: 0, reads: 0 };
   // Per-seed fault rates, so that different seeds explore different regimes.
-  private readonly pDrop: number;
-  private readonly pDup: number;
-  private readonly maxDelay: number;
   private readonly maxEntriesPerMsg: number;
   private readonly chaos: number;
   private readonly maxInflight: number;
@@ -97,16 +89,14 @@ export class Simulation {
 
   constructor(private readonly opts: SimOptions) {
     this.rand = mulberry32(opts.seed);
-    this.pDrop = this.rand() * 0.2;
-    this.pDup = this.rand() * 0.05;
-    this.maxDelay = randInt(this.rand, 1, 6);
+    this.net = new SimNetwork(this.rand, this.rand() * 0.2, this.rand() * 0.05, randInt(this.rand, 1, 6));
     this.maxEntriesPerMsg = randInt(this.rand, 1, 4);
     this.chaos = 0.5 + this.rand() * 3;
     this.maxInflight = randInt(this.rand, 1, 5);
     const ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
     this.nextNodeId = opts.nodes + 1;
     for (const id of ids) this.createNode(id, ids);
-    this.log(`seed=${opts.seed} nodes=${opts.nodes} drop=${this.pDrop.toFixed(3)} dup=${this.pDup.toFixed(3)} maxDelay=${this.maxDelay} maxEntries=${this.maxEntriesPerMsg} inflight=${this.maxInflight} chaos=${this.chaos.toFixed(2)}`);
+    this.log(`seed=${opts.seed} nodes=${opts.nodes} drop=${this.net.pDrop.toFixed(3)} dup=${this.net.pDup.toFixed(3)} maxDelay=${this.net.maxDelay} maxEntries=${this.maxEntriesPerMsg} inflight=${this.maxInflight} chaos=${this.chaos.toFixed(2)}`);
   }
 
   private log(s: string): void {
@@ -202,27 +192,13 @@ export class Simulation {
   }
 
   private send(m: Message): void {
-    if (this.isCut(m.from, m.to)) return;
-    if (!this.healthy.on && this.rand() < this.pDrop) return;
-    const copies = !this.healthy.on && this.rand() < this.pDup ? 2 : 1;
-    for (let i = 0; i < copies; i++) this.net.push({ m, at: this.now + randInt(this.rand, 0, this.maxDelay) });
-  }
-
-  private isCut(from: NodeId, to: NodeId): boolean {
-    return this.cut.has(`${from}>${to}`);
+    this.net.send(m, this.now);
   }
 
   private deliver(): void {
-    const due = this.net.filter((f) => f.at <= this.now);
-    this.net = this.net.filter((f) => f.at > this.now);
-    // Reorder: deliver due messages in a random order.
-    for (let i = due.length - 1; i > 0; i--) {
-      const j = randInt(this.rand, 0, i + 1);
-      [due[i], due[j]] = [due[j] as InFlight, due[i] as InFlight];
-    }
-    for (const { m } of due) {
+    for (const m of this.net.takeDue(this.now)) {
       const dst = this.nodes.get(m.to)?.raft;
-      if (!dst || this.isCut(m.from, m.to)) continue;
+      if (!dst || this.net.isCut(m.from, m.to)) continue;
       if (this.opts.verbose) this.log(`deliver ${m.type} ${m.from}>${m.to} t${m.term} i${m.index ?? ''} n${m.entries?.length ?? ''} c${m.commit ?? ''}${m.reject ? ' reject' : ''}`);
       dst.step(m);
     }
@@ -329,25 +305,7 @@ export class Simulation {
   }
 
   private partition(): void {
-    const ids = [...this.nodes.keys()];
-    this.cut.clear();
-    const kind = this.rand();
-    if (kind < 0.4) {
-      const side = ids.filter(() => this.rand() < 0.5);
-      for (const a of side) for (const b of ids) if (!side.includes(b)) {
-        this.cut.add(`${a}>${b}`);
-        this.cut.add(`${b}>${a}`);
-      }
-      this.log(`partition [${side.join(',')}] | rest`);
-    } else if (kind < 0.7) {
-      const a = pick(this.rand, ids);
-      for (const b of ids) if (b !== a) this.cut.add(`${a}>${b}`);
-      this.log(`asymmetric: ${a} cannot send`);
-    } else {
-      const a = pick(this.rand, ids);
-      for (const b of ids) if (b !== a) this.cut.add(`${b}>${a}`);
-      this.log(`asymmetric: ${a} cannot receive`);
-    }
+    this.log(this.net.randomPartition([...this.nodes.keys()]));
   }
 
   /** Cuts a leader off from everyone (the classic way to get competing terms). */
@@ -355,16 +313,12 @@ export class Simulation {
     const ls = this.leaders();
     if (ls.length === 0) return;
     const a = pick(this.rand, ls).id;
-    for (const b of this.nodes.keys()) {
-      if (b === a) continue;
-      this.cut.add(`${a}>${b}`);
-      this.cut.add(`${b}>${a}`);
-    }
+    this.net.isolate(a, this.nodes.keys());
     this.log(`isolate leader ${a}`);
   }
 
   private heal(): void {
-    this.cut.clear();
+    this.net.heal();
     this.log('heal');
   }
 
@@ -443,7 +397,8 @@ export class Simulation {
   /** Heals everything, restarts every node, then expects a fresh proposal applied everywhere. */
   checkLiveness(maxTicks: number): void {
     this.healthy.on = true;
-    this.cut.clear();
+    this.net.healthy = true;
+    this.net.heal();
     for (const n of this.nodes.values()) if (!n.raft) this.start(n);
     this.log('liveness phase: healed, all nodes up');
     const value = `live-${this.opts.seed}`;
