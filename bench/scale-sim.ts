@@ -4,7 +4,7 @@
 // the p99 latency of `node ls` during the burst.
 //   node --import tsx bench/scale-sim.ts [--nodes 1000,5000] [--replicas 10000]
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,11 +40,13 @@ async function runOnce(nodes: number): Promise<Record<string, number | string>> 
   const apiPort = await freePort();
   const grpcPort = await freePort();
   const api = `http://127.0.0.1:${apiPort}/v1.45`;
+  const logFile = path.join(tmpdir(), `tsswarm-bench-manager-${nodes}.log`);
+  const logFd = await open(logFile, 'w');
   const manager = spawn(
     process.execPath,
     [path.join(ROOT, 'bin/tsswarm.js'), 'init', '--listen-addr', `127.0.0.1:${grpcPort}`, '--api-addr', `127.0.0.1:${apiPort}`,
       '--data-dir', dir, '--hostname', 'bench-manager', '--availability', 'drain'],
-    { stdio: 'ignore', env: { ...process.env, TSSWARM_LOG_LEVEL: 'warn' } },
+    { stdio: ['ignore', logFd.fd, logFd.fd], env: { ...process.env, TSSWARM_LOG_LEVEL: 'warn' } },
   );
   let fleet: SimulatedFleet | undefined;
   try {
@@ -117,7 +119,9 @@ async function runOnce(nodes: number): Promise<Record<string, number | string>> 
     };
   } finally {
     await fleet?.stop();
+    if (manager.exitCode !== null) console.error(`manager exited early (${manager.exitCode}); its log: ${logFile}`);
     manager.kill('SIGKILL');
+    await logFd.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -6,9 +6,12 @@ import type { Store } from '../store/store.js';
 import { newClusterDigest, newJoinToken } from './tokens.js';
 import { createNetwork } from './allocator/networks.js';
 
-/** Docker's routing-mesh network and its subnet. */
+/**
+ * The routing-mesh network. Every node takes an address on it, so it is a /16 (Docker's
+ * /24 stops at about 250 nodes); it sits at the top of the pool, away from carved /24s.
+ */
 export const INGRESS_NETWORK = 'ingress';
-export const INGRESS_SUBNET = '10.0.0.0/24';
+export const INGRESS_SUBNET = '10.255.0.0/16';
 
 export interface BootstrapOptions {
   nodeId: string;

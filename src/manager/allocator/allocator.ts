@@ -4,8 +4,8 @@
 import type { Logger } from 'pino';
 import type { NetworkAttachment, PortConfig, Service, Task } from '../../store/objects.js';
 import type { Store, WriteTx } from '../../store/store.js';
-import { allocateAddress, intToIp, ipToInt, parseCidr } from './ipam.js';
-import { findNetwork, serviceNetworks } from './networks.js';
+import { allocateAddress, intToIp, ipToInt, IpamError, parseCidr } from './ipam.js';
+import { findNetwork, publishesIngress, serviceNetworks } from './networks.js';
 
 const DEBOUNCE_MS = 2;
 /** Docker's range for published ports chosen by the manager. */
@@ -96,7 +96,14 @@ export function allocate(tx: WriteTx): void {
     for (const net of error || !service ? [] : serviceNetworks(tx, service)) {
       const subnet = parseCidr(net.IPAM.Config[0]?.Subnet ?? '');
       const set = usedSet(used, net.ID, net.IPAM.Config[0]?.Gateway);
-      const ip = allocateAddress(subnet, set);
+      let ip: number;
+      try {
+        ip = allocateAddress(subnet, set);
+      } catch (err) {
+        if (!(err instanceof IpamError)) throw err;
+        error = `network ${net.Name}: ${err.message}`;
+        break;
+      }
       set.add(ip);
       attachments.push({ Network: { ID: net.ID, Spec: { Name: net.Name } }, Addresses: [`${intToIp(ip)}/${subnet.prefix}`] });
     }
@@ -111,7 +118,7 @@ export function allocate(tx: WriteTx): void {
     });
   }
 
-  allocateNodeIngress(tx, used);
+  if (tx.all('services').some(publishesIngress)) allocateNodeIngress(tx, used);
 }
 
 /** Every node gets an address on the ingress network: the routing mesh's way in. */
@@ -125,7 +132,14 @@ function allocateNodeIngress(tx: WriteTx, used: Map<string, Set<number>>): void 
     if (ingress && keep.length === 0) {
       const subnet = parseCidr(ingress.IPAM.Config[0]?.Subnet ?? '');
       const set = usedSet(used, ingress.ID, ingress.IPAM.Config[0]?.Gateway);
-      const ip = allocateAddress(subnet, set);
+      let ip: number;
+      try {
+        ip = allocateAddress(subnet, set);
+      } catch (err) {
+        // Out of ingress addresses: this node stays off the mesh; the others are unaffected.
+        if (err instanceof IpamError) continue;
+        throw err;
+      }
       set.add(ip);
       keep.push({ Network: { ID: ingress.ID, Spec: { Name: ingress.Name } }, Addresses: [`${intToIp(ip)}/${subnet.prefix}`] });
     }
@@ -167,7 +181,13 @@ function wantedVips(tx: WriteTx, s: Service, used: Map<string, Set<number>>): Ar
     }
     const subnet = parseCidr(net.IPAM.Config[0]?.Subnet ?? '');
     const set = usedSet(used, net.ID, net.IPAM.Config[0]?.Gateway);
-    const ip = allocateAddress(subnet, set);
+    let ip: number;
+    try {
+      ip = allocateAddress(subnet, set);
+    } catch (err) {
+      if (err instanceof IpamError) continue; // no VIP while the subnet is full; tasks still get DNS by name
+      throw err;
+    }
     set.add(ip);
     out.push({ NetworkID: net.ID, Addr: `${intToIp(ip)}/${subnet.prefix}` });
   }
