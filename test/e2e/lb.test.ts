@@ -5,9 +5,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { OverlayDriver, type ProgrammedState } from '../../src/overlay/index.js';
 import { Bed } from '../harness/bed.js';
 import { ROOT, waitFor } from '../harness/cluster.js';
-import { BedCluster, serviceSpec, type RunningTask } from '../unit/worker-network/bed-cluster.js';
+import { BedCluster, sandboxPrefix, serviceSpec, type RunningTask } from '../unit/worker-network/bed-cluster.js';
 
 const skip = await Bed.unavailable();
 const PROBE = path.join(ROOT, 'test/unit/worker-network/http-probe.ts');
@@ -193,5 +195,27 @@ describe('load balancing on the bed (routing mesh + VIPs)', { skip, timeout: 600
       assert.deepEqual([...counts.keys()].sort(), tasks.map(hostname).sort(), `${target}: every task answers`);
       assert.deepEqual([...counts.values()], Array(8).fill(5), `${target}: 40 connections → 5 per task: ${JSON.stringify([...counts])}`);
     }
+  });
+
+  test('a worker restart leaves the mesh as it was (same links, same nft table) and it keeps balancing', async () => {
+    await c.running('web', 8);
+    const snapshot = async (): Promise<string> => {
+      const r = await c.bed.exec(2, 'sh', ['-c', 'ip -o link show tsingress0 | cut -d" " -f1-2; ip -4 -o addr show tsingress0; nft list table ip tsswarm | grep -v handle']);
+      return r.stdout;
+    };
+    const read = (): Promise<ProgrammedState> => new OverlayDriver({ underlayAddr: c.bed.host(2).addr, sandboxPrefix: sandboxPrefix(2), log: pino({ level: 'silent' }) }).programmed();
+    const before = await snapshot();
+    const progBefore = await read();
+    assert.match(before, /tsingress0/);
+    await c.stopWorker(2);
+    await c.startWorker(2);
+    await c.waitReady([2]);
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.equal(await snapshot(), before);
+    // Only the host endpoint's recorded pid (the worker's own) may differ.
+    const strip = (p: ProgrammedState): unknown => JSON.parse(JSON.stringify(p, (k, v: unknown) => (k === 'containerPid' ? 0 : v)));
+    assert.deepEqual(strip(await read()), strip(progBefore));
+    const lines = await probe(3, `http://${c.bed.host(2).addr}:8080/`, 40);
+    assert.deepEqual([...countBy(lines).values()], Array(8).fill(5), 'balanced over the 8 tasks');
   });
 });

@@ -15,6 +15,7 @@ import { OverlayDriver } from '../../overlay/index.js';
 import type { AssignedTask, Executor, TaskStatusReport } from '../types.js';
 import { HOST_INGRESS_IFNAME, lbState, overlayState, underlayAddrOf, vipTargetsFor, type LocalContainer, type NetworkView } from './desired.js';
 import { DrainingAssignments } from './drain.js';
+import { HostAnchor } from './host-anchor.js';
 import { ensureForwardAccept } from './host-forward.js';
 import { SyncLoop } from './sync-loop.js';
 import { VipTables } from './vip-tables.js';
@@ -67,7 +68,9 @@ interface HeldReport {
 export class NetworkAgent {
   private readonly log: Logger;
   private readonly docker: Dockerode;
-  private readonly loop: SyncLoop;
+  /** The overlay (slow: reads the kernel, 0.2–1 s) and the balancers + DNS (fast) sync apart, so a view change reaches the load balancers without waiting behind an overlay sync. */
+  private readonly overlayLoop: SyncLoop;
+  private readonly balanceLoop: SyncLoop;
   private view?: NetworkView;
   private readonly running = new Map<string, Running>();
   /** task id → addresses its DNS queries come from (docker bridge address). */
@@ -75,6 +78,7 @@ export class NetworkAgent {
   private driver?: OverlayDriver;
   private lb?: LoadBalancer;
   private readonly vipTables: VipTables;
+  private readonly anchor = new HostAnchor();
   private dns?: DnsServer;
   private lock?: net.Server;
   private forwardOk = false;
@@ -95,7 +99,8 @@ export class NetworkAgent {
     this.log = opts.log.child({ component: 'network-agent' });
     this.docker = opts.docker ?? new Dockerode();
     this.vipTables = new VipTables(this.log);
-    this.loop = new SyncLoop(() => this.syncOnce());
+    this.overlayLoop = new SyncLoop(() => this.syncPart('overlay'));
+    this.balanceLoop = new SyncLoop(() => this.syncPart('balance'));
   }
 
   /**
@@ -115,14 +120,15 @@ export class NetworkAgent {
     }
     this.lock = lock;
     if (this.opts.dns !== false) await this.startDns();
-    this.resyncTimer = setInterval(() => this.loop.request(), this.opts.resyncMs ?? RESYNC_MS);
+    this.resyncTimer = setInterval(() => this.request(), this.opts.resyncMs ?? RESYNC_MS);
     return true;
   }
 
   async stop(): Promise<void> {
     clearInterval(this.resyncTimer);
-    this.loop.stop();
-    await this.loop.settled();
+    this.overlayLoop.stop();
+    this.balanceLoop.stop();
+    await this.settled();
     this.dns?.stop();
     this.lock?.close();
     this.lock = undefined;
@@ -190,7 +196,7 @@ export class NetworkAgent {
     // Decided at once, before the executor creates containers with our DNS server.
     const underlay = this.underlay(view);
     if (underlay?.startsWith('127.')) return this.goInert(underlay);
-    this.loop.request();
+    this.request();
   }
 
   /** Agent hook: every task status report (running ones carry the container pid). */
@@ -208,7 +214,7 @@ export class NetworkAgent {
     } else {
       return;
     }
-    this.loop.request();
+    this.request();
   }
 
   /** Tasks no longer assigned are gone (their containers are being removed). Fed by wrapExecutor. */
@@ -225,7 +231,7 @@ export class NetworkAgent {
         changed = true;
       }
     }
-    if (changed) this.loop.request();
+    if (changed) this.request();
   }
 
   /** The overlay as programmed in the kernel now (undefined before the first sync). */
@@ -235,7 +241,7 @@ export class NetworkAgent {
 
   /** Waits until the pending sync (if any) is done. */
   settled(): Promise<void> {
-    return this.loop.settled();
+    return Promise.all([this.overlayLoop.settled(), this.balanceLoop.settled()]).then(() => undefined);
   }
 
   private async startDns(): Promise<void> {
@@ -280,7 +286,7 @@ export class NetworkAgent {
       for (const n of Object.values(info.NetworkSettings.Networks ?? {})) if (n.IPAddress) addrs.add(n.IPAddress);
       if (!this.running.has(taskId)) return;
       this.clientAddrs.set(taskId, [...addrs]);
-      this.loop.request();
+      this.request();
     } catch (err) {
       this.log.debug({ err, taskId }, 'container inspect failed (gone?)');
     }
@@ -298,7 +304,8 @@ export class NetworkAgent {
   private goInert(underlay: string): void {
     this.log.warn({ underlay }, 'underlay address is loopback: network agent off (overlay, load balancing and DNS need one host per node)');
     this.inert = true;
-    this.loop.stop();
+    this.overlayLoop.stop();
+    this.balanceLoop.stop();
     clearInterval(this.resyncTimer);
     this.dns?.stop();
     this.dns = undefined;
@@ -306,50 +313,61 @@ export class NetworkAgent {
     for (const id of [...this.held.keys()]) this.release(id);
   }
 
-  /** One full pass. Returns false if any part failed (the loop retries). */
-  private async syncOnce(): Promise<boolean> {
-    const view = this.view;
-    if (!view || this.inert) return true;
-    if (!this.firstSyncDone) {
-      const a = this.assigned;
-      const waiting = !a ? -1 : [...a.ids].filter((id) => !this.reported.has(id)).length;
-      const age = Date.now() - (a?.at ?? this.firstViewAt);
-      if (waiting !== 0 && age < FIRST_SYNC_GRACE_MS) {
-        setTimeout(() => this.loop.request(0), 100).unref();
-        return true;
-      }
-      if (waiting > 0) this.log.warn({ waiting }, 'first network sync without reports for some assigned tasks');
-      this.firstSyncDone = true;
+  private request(delayMs?: number): void {
+    this.overlayLoop.request(delayMs);
+    this.balanceLoop.request(delayMs);
+  }
+
+  /**
+   * The first sync after a start waits until the executor has reported every assigned task
+   * (or FIRST_SYNC_GRACE_MS), so a running container is never unplugged for lack of a report.
+   */
+  private readyForFirstSync(): boolean {
+    if (this.firstSyncDone) return true;
+    const a = this.assigned;
+    const waiting = !a ? -1 : [...a.ids].filter((id) => !this.reported.has(id)).length;
+    const age = Date.now() - (a?.at ?? this.firstViewAt);
+    if (waiting !== 0 && age < FIRST_SYNC_GRACE_MS) {
+      setTimeout(() => this.request(0), 100).unref();
+      return false;
     }
+    if (waiting > 0) this.log.warn({ waiting }, 'first network sync without reports for some assigned tasks');
+    this.firstSyncDone = true;
+    return true;
+  }
+
+  /** One pass of one part. Returns false if it failed (its loop retries). */
+  private async syncPart(part: 'overlay' | 'balance'): Promise<boolean> {
+    const view = this.view;
+    if (!view || this.inert || !this.readyForFirstSync()) return true;
     const t0 = performance.now();
     this.syncs++;
-    this.dns?.setTable(buildTable(view, this.clientAddrs));
-    const tDns = performance.now() - t0;
-
-    const [overlay, lb, vips] = await Promise.allSettled([this.syncOverlay(view), this.syncLb(view), this.syncVips(view)]);
-    let ok = true;
-    for (const [what, r] of [['overlay', overlay], ['lb', lb], ['vip', vips]] as const) {
-      if (r.status === 'rejected') {
-        ok = false;
-        this.log.warn({ err: r.reason, part: what }, 'network sync: part failed (retrying)');
+    try {
+      if (part === 'overlay') {
+        const changes = await this.syncOverlay(view);
+        const report = { part, ms: Math.round(performance.now() - t0), overlayChanges: changes, running: this.running.size, networks: view.networks.length };
+        if (changes > 0) this.log.info(report, 'network sync');
+        else this.log.debug(report, 'network sync (no change)');
+        return true;
       }
+      this.dns?.setTable(buildTable(view, this.clientAddrs));
+      const dnsMs = Math.round((performance.now() - t0) * 10) / 10;
+      const [lb, vips] = await Promise.allSettled([this.syncLb(view), this.syncVips(view)]);
+      const report = {
+        part,
+        ms: Math.round(performance.now() - t0),
+        dnsMs,
+        lbChangedServices: lb.status === 'fulfilled' ? lb.value : undefined,
+        vipTables: vips.status === 'fulfilled' ? vips.value : undefined,
+      };
+      if ((report.lbChangedServices ?? 1) > 0 || (report.vipTables ?? 1) > 0) this.log.info(report, 'network sync');
+      else this.log.debug(report, 'network sync (no change)');
+      for (const r of [lb, vips]) if (r.status === 'rejected') throw r.reason;
+      return true;
+    } catch (err) {
+      this.log.warn({ err, part }, 'network sync: part failed (retrying)');
+      return false;
     }
-    const ms = Math.round(performance.now() - t0);
-    const report = {
-      ms,
-      dnsMs: Math.round(tDns * 10) / 10,
-      overlayChanges: overlay.status === 'fulfilled' ? overlay.value : undefined,
-      lbChangedServices: lb.status === 'fulfilled' ? lb.value : undefined,
-      vipTables: vips.status === 'fulfilled' ? vips.value : undefined,
-      running: this.running.size,
-      networks: view.networks.length,
-    };
-    if ((report.overlayChanges ?? 1) > 0 || (report.lbChangedServices ?? 1) > 0 || (report.vipTables ?? 1) > 0) {
-      this.log.info(report, 'network sync');
-    } else {
-      this.log.debug(report, 'network sync (no change)');
-    }
-    return ok;
   }
 
   private async syncOverlay(view: NetworkView): Promise<number> {
@@ -359,7 +377,7 @@ export class NetworkAgent {
       return 0;
     }
     if (!this.driver) this.driver = new OverlayDriver({ underlayAddr: underlay, log: this.log, ...(this.opts.sandboxPrefix ? { sandboxPrefix: this.opts.sandboxPrefix } : {}) });
-    const state = overlayState({ view, nodeId: this.opts.nodeId, running: this.running, hostPid: process.pid });
+    const state = overlayState({ view, nodeId: this.opts.nodeId, running: this.running, hostPid: view.host_ingress ? await this.anchor.get() : process.pid });
     const report = await this.driver.sync(state);
     // Endpoints are in place: let their tasks' "running" reports go.
     for (const l of state.local) if (this.held.get(l.taskId)?.status.pid === l.containerPid) this.release(l.taskId);
