@@ -162,7 +162,12 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
   const leaderNode = () => (raft.leaderId ? store.get('nodes', raft.leaderId) : undefined);
   const dispatcher = new Dispatcher(
     store,
-    { heartbeatPeriodMs: cluster.Spec.Dispatcher.HeartbeatPeriod / 1e6, graceMultiplier: 3, managerAddrs, selfNodeId: nodeId },
+    {
+      heartbeatPeriodMs: () => (store.get('clusters', 'cluster') ?? cluster).Spec.Dispatcher.HeartbeatPeriod / 1e6,
+      graceMultiplier: 3,
+      managerAddrs,
+      selfNodeId: nodeId,
+    },
     log.child({ c: 'dispatcher' }),
   );
   const join = joinHandler({

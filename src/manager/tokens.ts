@@ -48,3 +48,10 @@ function safeEqual(a: string, b: string): boolean {
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
+
+/** The cluster half of a token (shared by the worker and manager tokens of one cluster). */
+export function clusterDigestOf(token: string): string {
+  const m = TOKEN_RE.exec(token);
+  if (!m?.[1]) throw new InvalidTokenError('malformed (expected SWMTKN-1-<50 chars>-<25 chars>)');
+  return m[1];
+}

@@ -69,6 +69,7 @@ export class Agent {
   private statusTimer?: NodeJS.Timeout;
   private backoff = RECONNECT_MIN_MS;
   private lastHeard = 0;
+  private heartbeatPeriod = 0;
   private stopped = false;
   /** Latest report per task; resent after a reconnect so no state change is lost. */
   private readonly latest = new Map<string, TaskStatusReport>();
@@ -163,6 +164,9 @@ export class Agent {
       for (const id of this.latest.keys()) if (!ids.has(id)) this.latest.delete(id);
       this.opts.executor.setAssignments(tasks);
       this.opts.onAssignments?.(tasks);
+    } else if (msg.heartbeat_ack) {
+      const period = Number(msg.heartbeat_ack.heartbeat_period_ms);
+      if (period > 0 && period !== this.heartbeatPeriod) this.startHeartbeats(period);
     } else if (msg.network_state) {
       this.opts.onNetworkState?.(msg.network_state);
     }
@@ -186,6 +190,7 @@ export class Agent {
   private startHeartbeats(periodMs: number): void {
     clearInterval(this.heartbeatTimer);
     const period = periodMs > 0 ? periodMs : 1000;
+    this.heartbeatPeriod = period;
     let lastTick = Date.now();
     this.heartbeatTimer = setInterval(() => {
       const stream = this.stream;

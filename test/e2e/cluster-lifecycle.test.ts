@@ -104,6 +104,23 @@ describe('tsswarm CLI: a 5-replica service through its whole life', { timeout: 3
     assert.deepEqual(after.sort(), before, 'the same containers keep running: adopted, not recreated');
   });
 
+  test('a worker down past the grace period: its tasks move, and its stale containers are removed when it returns', async () => {
+    await expectConverged(c, 'web', 2);
+    await c.kill('worker1', 'SIGKILL');
+    const id = c.node('worker1').nodeId;
+    await waitFor('worker1 down', async () => {
+      const nodes = (await c.api('GET', '/nodes')) as Array<{ ID: string; Status: { State: string } }>;
+      return nodes.find((n) => n.ID === id)?.Status.State === 'down';
+    }, 15_000);
+    await waitFor('2 running tasks, none on worker1', async () => {
+      const tasks = await runningTasks(c, 'web');
+      return tasks.length === 2 && tasks.every((t) => t.NodeID !== id);
+    }, 30_000);
+    await c.restart('worker1');
+    await waitFor('worker1 has no container left', async () => (await c.containers('worker1', false)).length === 0, 30_000);
+    await expectConverged(c, 'web', 2, 30_000);
+  });
+
   test('service rm leaves no container behind', async () => {
     const r = await c.cli(['service', 'rm', 'web']);
     assert.equal(r.code, 0, r.stderr);

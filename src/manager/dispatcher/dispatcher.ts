@@ -18,7 +18,8 @@ import { assignmentDigest, assignmentsForNode } from './assignments.js';
 import { networkViewForNode } from './network-view.js';
 
 export interface DispatcherConfig {
-  heartbeatPeriodMs: number;
+  /** Read on every use: `swarm update --dispatcher-heartbeat` changes it live. */
+  heartbeatPeriodMs: () => number;
   /** Missed periods before a node is marked down. */
   graceMultiplier: number;
   /** Cluster addresses of all managers, handed to workers for failover. */
@@ -120,7 +121,7 @@ export class Dispatcher {
         } else if (msg.heartbeat && session) {
           session.lastBeat = Date.now();
           this.lastSeen.set(session.nodeId, session.lastBeat);
-          call.write({ heartbeat_ack: { heartbeat_period_ms: this.config.heartbeatPeriodMs } });
+          call.write({ heartbeat_ack: { heartbeat_period_ms: this.config.heartbeatPeriodMs() } });
         } else if (msg.status && session) {
           for (const status of msg.status.statuses) this.pendingStatus.push({ nodeId: session.nodeId, status });
           this.scheduleStatusFlush();
@@ -167,7 +168,7 @@ export class Dispatcher {
       session: {
         node_id: nodeId,
         session_id: session.id,
-        heartbeat_period_ms: this.config.heartbeatPeriodMs,
+        heartbeat_period_ms: this.config.heartbeatPeriodMs(),
         managers: this.config.managerAddrs(),
       },
     });
@@ -303,7 +304,7 @@ export class Dispatcher {
       for (const [id, seen] of this.lastSeen) this.lastSeen.set(id, seen + stall);
       return;
     }
-    const graceMs = this.config.heartbeatPeriodMs * this.config.graceMultiplier;
+    const graceMs = this.config.heartbeatPeriodMs() * this.config.graceMultiplier;
     const expired: string[] = [];
     for (const node of this.store.all('nodes')) {
       if (node.Status.State === 'down' || node.ID === this.config.selfNodeId) continue;

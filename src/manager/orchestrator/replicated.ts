@@ -128,9 +128,11 @@ export function reconcileReplicated(service: Service, tasks: Task[], ctx: Reconc
       continue;
     }
 
-    // A failed node's tasks are lost anyway: stop them, no budget asked.
+    // A failed node's tasks are lost anyway: no budget asked. They are marked for removal,
+    // so when the node comes back its stale containers are stopped and then removed.
     const lost = live.filter((t) => t.NodeID && nodeGone(ctx.nodes, t.NodeID));
-    for (const t of lost) stop(t);
+    for (const t of lost) stop(t, 'remove');
+    for (const t of slotTasks) if (t.DesiredState === 'remove' && isTerminal(t.Status.State)) a.remove.push(t.ID);
     const drained = live.filter((t) => t.NodeID && !nodeGone(ctx.nodes, t.NodeID) && !nodeUsable(ctx.nodes, t.NodeID));
     const good = live.filter((t) => nodeUsable(ctx.nodes, t.NodeID));
     const keep = good[0];
@@ -215,6 +217,7 @@ function isTerminalByItself(t: Task): boolean {
 function trimHistory(slotTasks: Task[], keep: Task | undefined, limit: number, a: Actions): void {
   let kept = 0;
   for (const t of slotTasks) {
+    if (t.DesiredState === 'remove' && isTerminal(t.Status.State)) continue; // already being forgotten
     if (t === keep || !isTerminal(t.Status.State)) {
       kept++;
       continue;

@@ -95,9 +95,9 @@ test('restart condition none and on-failure are honoured', () => {
   assert.equal(reconcileReplicated(onFailure, [{ ...done, Status: { ...done.Status, State: 'failed' } }], ctx()).create.length, 1);
 });
 
-test('tasks on a down node are shut down and replaced at once', () => {
+test('tasks on a down node are marked for removal and replaced at once', () => {
   const a = reconcileReplicated(svc(1), [task('t1', 1, 'running', { NodeID: 'n2' })], ctx([node('n1'), node('n2', 'down')]));
-  assert.deepEqual(a.setDesired, [{ taskId: 't1', desired: 'shutdown' }]);
+  assert.deepEqual(a.setDesired, [{ taskId: 't1', desired: 'remove' }]);
   assert.equal(a.create.length, 1);
   assert.equal(a.create[0]?.Slot, 1);
 });
@@ -186,4 +186,12 @@ test('rolling update under a full budget starts the new task before stopping the
   assert.deepEqual(a.setDesired, []);
   assert.equal(a.create.length, 1);
   assert.equal(a.create[0]?.Spec.ContainerSpec.Image, 'img:2');
+});
+
+test('a lost task reported stopped after its node returns is forgotten (its container goes)', () => {
+  const stale = task('old', 1, 'shutdown', { NodeID: 'n2', DesiredState: 'remove', CreatedAt: '2026-01-01T00:00:01Z' });
+  const fresh = task('new', 1, 'running', { NodeID: 'n1', CreatedAt: '2026-01-01T00:00:05Z' });
+  const a = reconcileReplicated(svc(1), [stale, fresh], ctx());
+  assert.deepEqual(a.remove, ['old']);
+  assert.equal(a.create.length, 0);
 });

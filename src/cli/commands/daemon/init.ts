@@ -2,8 +2,8 @@
 
 import type { Command } from 'commander';
 import type { Ctx } from '../../context.js';
-import { UsageError } from '../../errors.js';
-import { parseChoice } from '../../parse/values.js';
+import { invalidFlag, UsageError } from '../../errors.js';
+import { parseChoice, parseDuration } from '../../parse/values.js';
 import { loadManagerModule } from './modules.js';
 import { runForeground, startDetached } from './lifecycle.js';
 import { absDataDir, checkAddr, DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDR, isLoopbackHost, toArgs } from './options.js';
@@ -16,6 +16,7 @@ interface Flags {
   availability: string;
   advertiseAddr?: string;
   raftAddr?: string;
+  dispatcherHeartbeat?: string;
   allowRemoteApi?: boolean;
   forceNewCluster?: boolean;
   detach?: boolean;
@@ -47,6 +48,7 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--allow-remote-api', 'serve the API on a non-loopback address (it has no authentication yet)')
     .option('--force-new-cluster', 'start a new cluster from the existing state')
     .option('--raft-addr <host:port>', 'Raft replication address (default: listen port + 1)')
+    .option('--dispatcher-heartbeat <duration>', 'worker heartbeat period; a node is down after 3 missed (default 1s)')
     .option('-d, --detach', 'run in the background (log in DATA_DIR/tsswarm.log)')
     .action(async (flags: Flags) => {
       checkAddr('--listen-addr', flags.listenAddr, 2377);
@@ -59,6 +61,8 @@ export function register(program: Command, ctx: Ctx): void {
         );
       }
       const dataDir = absDataDir(flags.dataDir);
+      const heartbeatNs = flags.dispatcherHeartbeat === undefined ? undefined : parseDuration('--dispatcher-heartbeat', flags.dispatcherHeartbeat);
+      if (heartbeatNs !== undefined && heartbeatNs < 100e6) throw invalidFlag('--dispatcher-heartbeat', flags.dispatcherHeartbeat ?? '', 'must be at least 100ms');
       if (flags.detach) {
         const childArgs = [
           'init',
@@ -70,6 +74,7 @@ export function register(program: Command, ctx: Ctx): void {
             '--availability': availability,
             '--advertise-addr': flags.advertiseAddr,
             '--raft-addr': flags.raftAddr,
+            '--dispatcher-heartbeat': flags.dispatcherHeartbeat,
             '--allow-remote-api': flags.allowRemoteApi,
             '--force-new-cluster': flags.forceNewCluster,
           }),
@@ -90,6 +95,7 @@ export function register(program: Command, ctx: Ctx): void {
           ...(flags.hostname !== undefined ? { hostname: flags.hostname } : {}),
           ...(flags.advertiseAddr !== undefined ? { advertiseAddr: flags.advertiseAddr } : {}),
           ...(flags.raftAddr !== undefined ? { raftAddr: flags.raftAddr } : {}),
+          ...(heartbeatNs !== undefined ? { heartbeatPeriodMs: heartbeatNs / 1e6 } : {}),
         });
         return {
           stop: () => m.stop(),
