@@ -124,8 +124,24 @@ describe('overlay networks on the bed (3 hosts)', { skip, timeout: 600_000 }, ()
       const dp = await c.dataPath(other);
       assert.ok(dp.includes(macForIp(t.addrs.get(front) ?? '')) && dp.includes(`${t.addrs.get(front)} `), `host ${other} knows ${t.id}:\n${dp}`);
     }
+    const scaledAt = Date.now();
     await c.scale('web', 3);
+    // DNS follows at once: poll tasks.web (from any of the 6 that still answers) until it lists 3.
+    let dnsAnswer: string[] = [];
+    await waitFor('tasks.web lists 3 tasks', async () => {
+      for (const t of before6) {
+        const r = await c.sh(t, 'nslookup tasks.web');
+        if (r.code !== 0 && !r.stdout.includes('Name:')) continue; // that container is gone
+        dnsAnswer = nslookupAddrs(r.stdout);
+        return dnsAnswer.length === 3 ? true : undefined;
+      }
+      return undefined;
+    }, 10_000, 20);
+    const dnsMs = Date.now() - scaledAt;
     const kept = await c.running('web', 3);
+    assert.deepEqual(dnsAnswer, kept.map((t) => t.addrs.get(front) ?? '').sort(), 'tasks.web = the kept tasks');
+    console.log(`# scale 6→3: tasks.web lists only the 3 kept tasks ${dnsMs} ms after the scale request (one docker exec + nslookup per poll ≈ 100+ ms)`);
+    assert.ok(dnsMs < 1_500, `DNS follows within ~1 s: ${dnsMs} ms`);
     const keptIds = new Set(kept.map((t) => t.id));
     const removed = before6.filter((t) => !keptIds.has(t.id));
     const gone = removed.map((t) => t.addrs.get(front) ?? '');
