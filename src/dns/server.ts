@@ -7,12 +7,26 @@ import dnsPacket from 'dns-packet';
 import type { Logger } from 'pino';
 import { emptyTable, resolve, type DnsRcode, type DnsTable } from './table.js';
 
+export interface DnsUpstream {
+  host: string;
+  port: number;
+}
+
 export interface DnsServerOptions {
   host: string;
   /** Default 53. */
   port?: number;
   log: Logger;
+  /**
+   * Where names that are not ours (several labels, not tasks.*) are forwarded, in order
+   * (the host's resolv.conf). None: NXDOMAIN at once.
+   */
+  upstreams?: DnsUpstream[];
 }
+
+/** How long one upstream may take before the next is tried (ms). */
+const UPSTREAM_TIMEOUT_MS = 2_000;
+const SERVFAIL = 2;
 
 const RCODE: Record<DnsRcode, number> = { NOERROR: 0, NXDOMAIN: 3, REFUSED: 5 };
 const FORMERR = 1;
@@ -69,6 +83,10 @@ export class DnsServer {
       out = { ...base, flags: FORMERR };
     } else {
       const a = resolve(this.table, rinfo.address, q.name, q.type);
+      if (a.rcode === 'NXDOMAIN' && this.forwardable(q.name)) {
+        void this.forward(msg, query, rinfo);
+        return;
+      }
       this.counts[a.rcode] = (this.counts[a.rcode] ?? 0) + 1;
       out = {
         ...base,
@@ -80,4 +98,54 @@ export class DnsServer {
     const buf = dnsPacket.encode(out);
     this.socket?.send(buf, rinfo.port, rinfo.address);
   }
+
+  /** Not a name we could ever answer: several labels and not tasks.SERVICE. */
+  private forwardable(name: string): boolean {
+    const n = name.toLowerCase().replace(/\.$/, '');
+    return (this.opts.upstreams?.length ?? 0) > 0 && n.includes('.') && !n.startsWith('tasks.');
+  }
+
+  /** Relays the query to each upstream in turn; the first answer goes back verbatim. SERVFAIL if none answers. */
+  private async forward(msg: Buffer, query: dnsPacket.DecodedPacket, rinfo: dgram.RemoteInfo): Promise<void> {
+    for (const up of this.opts.upstreams ?? []) {
+      const answer = await relay(msg, up).catch(() => undefined);
+      if (answer) {
+        this.counts['FORWARDED'] = (this.counts['FORWARDED'] ?? 0) + 1;
+        this.socket?.send(answer, rinfo.port, rinfo.address);
+        return;
+      }
+    }
+    this.counts['SERVFAIL'] = (this.counts['SERVFAIL'] ?? 0) + 1;
+    const out: dnsPacket.Packet = { type: 'response', id: query.id ?? 0, flags: SERVFAIL, questions: query.questions ?? [] };
+    this.socket?.send(dnsPacket.encode(out), rinfo.port, rinfo.address);
+  }
+}
+
+function relay(msg: Buffer, up: DnsUpstream): Promise<Buffer | undefined> {
+  return new Promise((resolveRelay) => {
+    const sock = dgram.createSocket('udp4');
+    const done = (b: Buffer | undefined): void => {
+      clearTimeout(timer);
+      sock.close();
+      resolveRelay(b);
+    };
+    const timer = setTimeout(() => done(undefined), UPSTREAM_TIMEOUT_MS);
+    sock.on('error', () => done(undefined));
+    sock.on('message', (b) => {
+      if (b.length >= 2 && b.readUInt16BE(0) === msg.readUInt16BE(0)) done(b);
+    });
+    sock.send(msg, up.port, up.host, (err) => {
+      if (err) done(undefined);
+    });
+  });
+}
+
+/** IPv4 name servers of a resolv.conf text, other than `self`. */
+export function upstreamsFromResolvConf(text: string, self: string): DnsUpstream[] {
+  const out: DnsUpstream[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/.exec(line);
+    if (m?.[1] && m[1] !== self) out.push({ host: m[1], port: 53 });
+  }
+  return out;
 }

@@ -4,7 +4,8 @@
 //   SERVICE        → its VIP on each shared network (endpoint mode vip), or its running
 //                    tasks' addresses there (dnsrr)
 //   tasks.SERVICE  → every running task's address on the shared networks
-// Anything else is NXDOMAIN (there is no upstream to ask: see docs/design/network-agent.md).
+// Anything else is NXDOMAIN here; the server forwards names with several labels (not
+// tasks.*) to the host's resolvers when it has any (see docs/design/network-agent.md).
 import type { NetworkState__Output } from '../generated/tsswarm/dispatcher/v1/NetworkState.js';
 
 export type DnsRcode = 'NOERROR' | 'NXDOMAIN' | 'REFUSED';

@@ -4,11 +4,12 @@
 // Every sync recomputes everything from (view, running containers); the drivers diff
 // against the kernel, so a sync after a restart changes nothing that is already right.
 // See docs/design/network-agent.md.
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
-import { buildTable, DnsServer } from '../../dns/index.js';
+import { buildTable, DnsServer, upstreamsFromResolvConf } from '../../dns/index.js';
 import { setTaskDnsServers } from '../../engine/docker/container-spec.js';
 import { createLoadBalancer, spawnRunner, type LoadBalancer } from '../../lb/index.js';
 import { OverlayDriver } from '../../overlay/index.js';
@@ -250,7 +251,10 @@ export class NetworkAgent {
       this.log.warn('no docker bridge gateway found: DNS resolver off');
       return;
     }
-    const dns = new DnsServer({ host, port: this.opts.dnsPort ?? 53, log: this.log });
+    // Outside names go to the host's own resolvers (read once, at start).
+    const resolvConf = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    const upstreams = upstreamsFromResolvConf(resolvConf, host);
+    const dns = new DnsServer({ host, port: this.opts.dnsPort ?? 53, log: this.log, upstreams });
     try {
       await dns.start();
     } catch (err) {

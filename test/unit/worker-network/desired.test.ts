@@ -5,7 +5,7 @@ import dgram from 'node:dgram';
 import { describe, test } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { pino } from 'pino';
-import { buildTable, DnsServer, resolve } from '../../../src/dns/index.js';
+import { buildTable, DnsServer, resolve, upstreamsFromResolvConf } from '../../../src/dns/index.js';
 import type { Endpoint__Output } from '../../../src/generated/tsswarm/dispatcher/v1/Endpoint.js';
 import { HOST_INGRESS_IFNAME, lbState, overlayState, underlayAddrOf, vipTargetsFor, vipTableScript, type NetworkView } from '../../../src/worker/network/index.js';
 
@@ -111,6 +111,52 @@ describe('DNS table', () => {
     } finally {
       client.close();
       srv.stop();
+    }
+  });
+
+  test('outside names go to the upstreams; a dead upstream gives SERVFAIL; single labels never leave', async () => {
+    assert.deepEqual(upstreamsFromResolvConf('search x\nnameserver 10.1.1.1\nnameserver ::1\nnameserver 172.31.2.1\n', '172.31.2.1'), [{ host: '10.1.1.1', port: 53 }]);
+    // A fake upstream answering every A query with 192.0.2.7.
+    const up = dgram.createSocket('udp4');
+    up.on('message', (m, r) => {
+      const q = dnsPacket.decode(m);
+      up.send(dnsPacket.encode({ type: 'response', id: q.id ?? 0, questions: q.questions ?? [], answers: [{ type: 'A', class: 'IN', name: q.questions?.[0]?.name ?? '', ttl: 5, data: '192.0.2.7' }] }), r.port, r.address);
+    });
+    await new Promise<void>((r) => up.bind(0, '127.0.0.1', () => r()));
+    const upPort = up.address().port;
+    const dead = dgram.createSocket('udp4');
+    await new Promise<void>((r) => dead.bind(0, '127.0.0.1', () => r())); // bound, never answers
+    const srv = new DnsServer({ host: '127.0.0.1', port: 0, log, upstreams: [{ host: '127.0.0.1', port: upPort }] });
+    const { port } = await srv.start();
+    srv.setTable(buildTable(view, new Map([['c1', ['127.0.0.1']]])));
+    const client = dgram.createSocket('udp4');
+    const ask = (name: string, to = port): Promise<dnsPacket.DecodedPacket & { rcode?: string }> =>
+      new Promise((res) => {
+        client.once('message', (m) => res(dnsPacket.decode(m)));
+        client.send(dnsPacket.encode({ type: 'query', id: 9, questions: [{ type: 'A', name }] }), to, '127.0.0.1');
+      });
+    try {
+      const a = await ask('example.com');
+      assert.equal(a.rcode, 'NOERROR');
+      assert.deepEqual(a.answers?.map((x) => (x as { data: string }).data), ['192.0.2.7']);
+      assert.equal((await ask('nosuchservice')).rcode, 'NXDOMAIN');
+      assert.equal((await ask('tasks.nosuch')).rcode, 'NXDOMAIN');
+      assert.equal((await ask('web')).rcode, 'NOERROR');
+    } finally {
+      srv.stop();
+    }
+    const srv2 = new DnsServer({ host: '127.0.0.1', port: 0, log, upstreams: [{ host: '127.0.0.1', port: dead.address().port }] });
+    const p2 = (await srv2.start()).port;
+    srv2.setTable(buildTable(view, new Map([['c1', ['127.0.0.1']]])));
+    try {
+      const t0 = Date.now();
+      assert.equal((await ask('example.com', p2)).rcode, 'SERVFAIL');
+      assert.ok(Date.now() - t0 < 3_000);
+    } finally {
+      srv2.stop();
+      client.close();
+      up.close();
+      dead.close();
     }
   });
 });
