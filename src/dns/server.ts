@@ -27,6 +27,9 @@ export interface DnsServerOptions {
 /** How long one upstream may take before the next is tried (ms). */
 const UPSTREAM_TIMEOUT_MS = 2_000;
 const SERVFAIL = 2;
+/** How long a query from an address not (yet) known as a task waits for the table (ms). */
+const UNKNOWN_CLIENT_WAIT_MS = 1_500;
+const UNKNOWN_CLIENT_POLL_MS = 50;
 
 const RCODE: Record<DnsRcode, number> = { NOERROR: 0, NXDOMAIN: 3, REFUSED: 5 };
 const FORMERR = 1;
@@ -69,7 +72,7 @@ export class DnsServer {
     this.socket = undefined;
   }
 
-  private onQuery(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  private onQuery(msg: Buffer, rinfo: dgram.RemoteInfo, since = Date.now()): void {
     let query: dnsPacket.DecodedPacket;
     try {
       query = dnsPacket.decode(msg);
@@ -83,6 +86,12 @@ export class DnsServer {
       out = { ...base, flags: FORMERR };
     } else {
       const a = resolve(this.table, rinfo.address, q.name, q.type);
+      // A container that just started may ask before the agent has learnt its address:
+      // wait for the table to catch up rather than refuse it.
+      if (a.rcode === 'REFUSED' && Date.now() - since < UNKNOWN_CLIENT_WAIT_MS) {
+        setTimeout(() => this.onQuery(msg, rinfo, since), UNKNOWN_CLIENT_POLL_MS);
+        return;
+      }
       if (a.rcode === 'NXDOMAIN' && this.forwardable(q.name)) {
         void this.forward(msg, query, rinfo);
         return;

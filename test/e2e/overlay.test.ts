@@ -114,6 +114,13 @@ describe('overlay networks on the bed (3 hosts)', { skip, timeout: 600_000 }, ()
     assert.ok(peer);
     const ok = await c.sh(o, probeScript([peer.addrs.get(back) ?? '']));
     assert.match(ok.stdout, / ok \S+$/m);
+    // An outside name is forwarded to the host's resolver, which the bed cannot reach: it
+    // fails fast (SERVFAIL), it does not hang.
+    const t0 = Date.now();
+    const ext = await c.sh(o, 'nslookup example.com');
+    assert.ok(Date.now() - t0 < 3_000, `outside name answered in ${Date.now() - t0} ms`);
+    assert.deepEqual(nslookupAddrs(ext.stdout), [], ext.stdout);
+    assert.match(ext.stdout + ext.stderr, /SERVFAIL/);
   });
 
   test('scale-down: the removed tasks’ FDB and neighbour entries are gone on every host', async () => {
