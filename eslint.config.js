@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**', 'test/**', 'bench/**', 'scripts/**'],
+    files: ['src/cli/**', 'test/**', 'bench/**', 'scripts/**', 'deploy/**'],
     rules: { 'no-console': 'off' },
   },
   {
