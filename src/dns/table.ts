@@ -36,8 +36,8 @@ export function emptyTable(): DnsTable {
 }
 
 /**
- * @param clientAddrs task id → the addresses its DNS queries come from (the container's
- *   docker-bridge address; its overlay addresses are added from the view).
+ * @param clientAddrs this node's running tasks → the addresses their DNS queries come from
+ *   (the container's docker-bridge address; overlay addresses are added from the view).
  */
 export function buildTable(view: NetworkState__Output, clientAddrs: ReadonlyMap<string, readonly string[]>): DnsTable {
   const ingress = new Set(view.networks.filter((n) => n.ingress).map((n) => n.id));
@@ -67,9 +67,10 @@ export function buildTable(view: NetworkState__Output, clientAddrs: ReadonlyMap<
     const nets = taskNets.get(e.task_id);
     if (nets && !ingress.has(e.network_id)) clients.set(e.ip, nets);
   }
+  // A local task on no network is still a client: it resolves outside names (forwarded).
   for (const [taskId, addrs] of clientAddrs) {
-    const nets = taskNets.get(taskId);
-    if (nets) for (const a of addrs) clients.set(a, nets);
+    const nets = taskNets.get(taskId) ?? new Set<string>();
+    for (const a of addrs) clients.set(a, nets);
   }
   return { services, clients };
 }

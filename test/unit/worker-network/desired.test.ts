@@ -78,7 +78,7 @@ describe('network agent desired state', () => {
 });
 
 describe('DNS table', () => {
-  const table = buildTable(view, new Map([['c1', ['172.31.2.5']]]));
+  const table = buildTable(view, new Map([['c1', ['172.31.2.5']], ['lonely', ['172.31.2.9']]]));
   test('service → VIP, tasks.service → running tasks, per the client’s networks', () => {
     assert.deepEqual(resolve(table, '172.31.2.5', 'web', 'A'), { rcode: 'NOERROR', addrs: ['10.0.1.2'] });
     assert.deepEqual(resolve(table, '172.31.2.5', 'tasks.web.', 'A'), { rcode: 'NOERROR', addrs: ['10.0.1.3', '10.0.1.4'] });
@@ -89,6 +89,8 @@ describe('DNS table', () => {
     assert.equal(resolve(table, '10.0.2.3', 'web', 'A').rcode, 'NXDOMAIN');
     assert.equal(resolve(table, '172.31.2.5', 'example.com', 'A').rcode, 'NXDOMAIN');
     assert.equal(resolve(table, '192.0.2.1', 'web', 'A').rcode, 'REFUSED');
+    // A local task on no network is a client too (outside names get forwarded), sees no service.
+    assert.equal(resolve(table, '172.31.2.9', 'web', 'A').rcode, 'NXDOMAIN');
   });
 
   test('the server answers over UDP and picks up a new table at once', async () => {
