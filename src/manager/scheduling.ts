@@ -3,6 +3,8 @@
 import type { Logger } from 'pino';
 import { isTerminal, type Task } from '../store/objects.js';
 import type { Store, WriteTx } from '../store/store.js';
+import type { StoreEvent } from '../store/state.js';
+import { ControlLoop } from './control-loop.js';
 import { schedule } from '../scheduler/scheduler.js';
 
 const DEBOUNCE_MS = 5;
@@ -11,73 +13,45 @@ function isPending(t: Task): boolean {
   return t.Status.State === 'pending' && (t.DesiredState === 'running' || t.DesiredState === 'complete');
 }
 
-export class SchedulingLoop {
+export class SchedulingLoop extends ControlLoop {
   private readonly pending = new Set<string>();
   private rescanAll = true;
-  private timer?: NodeJS.Timeout;
-  private unsubscribe?: () => void;
-  private running = false;
-  private passing = false;
   /** Some pending task found no node last pass; freed capacity should trigger a rescan. */
   private waiting = false;
 
-  constructor(
-    private readonly store: Store,
-    private readonly log: Logger,
-  ) {}
+  constructor(store: Store, log: Logger) {
+    super(store, log, DEBOUNCE_MS);
+  }
 
-  run(): void {
-    if (this.running) return;
-    this.running = true;
-    this.unsubscribe = this.store.subscribe((events) => {
-      for (const e of events) {
-        if (e.table === 'tasks') {
-          const t = e.object as Task;
-          if (e.kind !== 'delete' && isPending(t)) this.pending.add(t.ID);
-          else this.pending.delete(t.ID);
-          // A task leaving a node frees room for pending ones.
-          if (e.kind === 'delete' || isTerminal(t.Status.State)) this.rescanAll ||= this.waiting;
-        } else if (e.table === 'nodes') {
-          this.rescanAll = true;
-        }
+  protected observe(events: StoreEvent[]): void {
+    for (const e of events) {
+      if (e.table === 'tasks') {
+        const t = e.object as Task;
+        if (e.kind !== 'delete' && isPending(t)) this.pending.add(t.ID);
+        else this.pending.delete(t.ID);
+        // A task leaving a node frees room for pending ones.
+        if (e.kind === 'delete' || isTerminal(t.Status.State)) this.rescanAll ||= this.waiting;
+      } else if (e.table === 'nodes') {
+        this.rescanAll = true;
       }
-      this.kick();
-    });
-    this.kick();
+    }
   }
 
-  stop(): void {
-    this.running = false;
-    this.unsubscribe?.();
-    clearTimeout(this.timer);
+  protected hasWork(): boolean {
+    return this.rescanAll || this.pending.size > 0;
   }
 
-  private kick(): void {
-    if (!this.running || this.timer || this.passing) return;
-    if (!this.rescanAll && this.pending.size === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.pass();
-    }, DEBOUNCE_MS);
+  protected onPassFailed(): void {
+    this.rescanAll = true;
   }
 
-  private async pass(): Promise<void> {
-    this.passing = true;
-    const rescan = this.rescanAll;
+  protected async pass(): Promise<void> {
+    const candidates = this.rescanAll ? undefined : [...this.pending];
     this.rescanAll = false;
-    const candidates = rescan ? undefined : [...this.pending];
     this.pending.clear();
     const started = performance.now();
-    try {
-      const placed = await this.store.update((tx) => this.place(tx, candidates));
-      if (placed > 0) this.log.debug({ placed, ms: +(performance.now() - started).toFixed(1) }, 'tasks assigned');
-    } catch (err) {
-      this.log.error({ err }, 'scheduling pass failed; retrying');
-      this.rescanAll = true;
-    } finally {
-      this.passing = false;
-    }
-    this.kick();
+    const placed = await this.store.update((tx) => this.place(tx, candidates));
+    if (placed > 0) this.log.debug({ placed, ms: +(performance.now() - started).toFixed(1) }, 'tasks assigned');
   }
 
   private place(tx: WriteTx, candidateIds: string[] | undefined): number {

@@ -4,6 +4,8 @@
 import type { Logger } from 'pino';
 import type { NetworkAttachment, PortConfig, Service, Task } from '../../store/objects.js';
 import type { Store, WriteTx } from '../../store/store.js';
+import type { StoreEvent } from '../../store/state.js';
+import { ControlLoop } from '../control-loop.js';
 import { allocateAddress, intToIp, ipToInt, IpamError, parseCidr } from './ipam.js';
 import { findNetwork, publishesIngress, serviceNetworks } from './networks.js';
 
@@ -12,58 +14,32 @@ const DEBOUNCE_MS = 2;
 export const DYNAMIC_PORT_MIN = 30000;
 export const DYNAMIC_PORT_MAX = 32767;
 
-export class Allocator {
-  private timer?: NodeJS.Timeout;
-  private unsubscribe?: () => void;
-  private running = false;
-  private passing = false;
+export class Allocator extends ControlLoop {
   private dirty = true;
 
-  constructor(
-    private readonly store: Store,
-    private readonly log: Logger,
-  ) {}
-
-  run(): void {
-    if (this.running) return;
-    this.running = true;
-    this.unsubscribe = this.store.subscribe((events) => {
-      for (const e of events) {
-        if (e.table === 'services' || e.table === 'networks') this.dirty = true;
-        else if (e.table === 'nodes' && e.kind === 'create') this.dirty = true;
-        else if (e.table === 'tasks' && e.kind !== 'delete' && (e.object as Task).Status.State === 'new') this.dirty = true;
-      }
-      this.kick();
-    });
-    this.kick();
+  constructor(store: Store, log: Logger) {
+    super(store, log, DEBOUNCE_MS);
   }
 
-  stop(): void {
-    this.running = false;
-    this.unsubscribe?.();
-    clearTimeout(this.timer);
-  }
-
-  private kick(): void {
-    if (!this.running || !this.dirty || this.timer || this.passing) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.pass();
-    }, DEBOUNCE_MS);
-  }
-
-  private async pass(): Promise<void> {
-    this.passing = true;
-    this.dirty = false;
-    try {
-      await this.store.update((tx) => allocate(tx));
-    } catch (err) {
-      this.log.error({ err }, 'allocator pass failed; retrying');
-      this.dirty = true;
-    } finally {
-      this.passing = false;
+  protected observe(events: StoreEvent[]): void {
+    for (const e of events) {
+      if (e.table === 'services' || e.table === 'networks') this.dirty = true;
+      else if (e.table === 'nodes' && e.kind === 'create') this.dirty = true;
+      else if (e.table === 'tasks' && e.kind !== 'delete' && (e.object as Task).Status.State === 'new') this.dirty = true;
     }
-    this.kick();
+  }
+
+  protected hasWork(): boolean {
+    return this.dirty;
+  }
+
+  protected onPassFailed(): void {
+    this.dirty = true;
+  }
+
+  protected async pass(): Promise<void> {
+    this.dirty = false;
+    await this.store.update((tx) => allocate(tx));
   }
 }
 

@@ -42,34 +42,37 @@ interface Stoppable {
   Status: { State: string };
 }
 
+/**
+ * Counts available *slots* (a slot with at least one running task), not tasks: a slot whose
+ * replacement already runs stays available while its old task stops, and a pass can never
+ * spend that headroom twice.
+ */
 export class DisruptionBudget {
   private stopped = 0;
   /** Some voluntary stop was refused this pass. */
   held = false;
 
   constructor(
-    private readonly running: number,
+    private readonly runningSlots: number,
     readonly min: number,
   ) {}
 
   get available(): number {
-    return this.running - this.stopped;
+    return this.runningSlots - this.stopped;
   }
 
-  /** May `task` be stopped on purpose now? If yes, it is counted as stopped. */
-  tryStop(task: Stoppable): boolean {
-    if (task.Status.State !== 'running') return true;
+  /**
+   * May `task` be stopped on purpose now? `covered`: another running task serves its slot,
+   * so stopping it costs nothing. If allowed and it costs a slot, that slot is counted.
+   */
+  tryStop(task: Stoppable, covered = false): boolean {
+    if (task.Status.State !== 'running' || covered) return true;
     if (this.available - 1 < this.min) {
       this.held = true;
       return false;
     }
     this.stopped++;
     return true;
-  }
-
-  /** Records a stop that needs no permission (its slot is already covered by a running task). */
-  covered(task: Stoppable): void {
-    if (task.Status.State === 'running') this.stopped++;
   }
 }
 

@@ -4,84 +4,61 @@ import type { Logger } from 'pino';
 import { newId } from '../../common/ids.js';
 import type { Node, Task } from '../../store/objects.js';
 import type { Store, WriteTx } from '../../store/store.js';
+import type { StoreEvent } from '../../store/state.js';
+import { ControlLoop } from '../control-loop.js';
 import { forgetTaskSpecKey, reconcileRemoved, reconcileReplicated, type Actions, type ReconcileContext } from './replicated.js';
 import { isTerminal } from '../../store/objects.js';
 import { reconcileGlobal } from './global.js';
 import { reconcileReplicatedJob } from './jobs.js';
 
-/** Lets a burst of store events settle into one pass. */
 const DEBOUNCE_MS = 5;
 const DEFAULT_HISTORY_LIMIT = 5;
 
-export class Orchestrator {
+export class Orchestrator extends ControlLoop {
   private readonly dirty = new Set<string>();
   /** Services whose last pass waits for some task to reach running. */
   private readonly waitingForRunning = new Set<string>();
   private allDirty = true;
-  private timer?: NodeJS.Timeout;
   private recheckTimer?: NodeJS.Timeout;
-  private unsubscribe?: () => void;
-  private running = false;
-  private passing = false;
 
-  constructor(
-    private readonly store: Store,
-    private readonly log: Logger,
-  ) {}
-
-  run(): void {
-    if (this.running) return;
-    this.running = true;
-    this.unsubscribe = this.store.subscribe((events) => {
-      for (const e of events) {
-        if (e.table === 'services') this.dirty.add(e.object.ID);
-        else if (e.table === 'tasks') {
-          const t = e.object as Task;
-          if (e.kind === 'delete') forgetTaskSpecKey(t.ID);
-          if (taskEventMatters(t, e.old as Task | undefined, e.kind, this.waitingForRunning)) this.dirty.add(t.ServiceID);
-        }
-        else if (e.table === 'nodes' && nodeChangeMatters(e.object as Node, e.old as Node | undefined)) {
-          this.allDirty = true;
-        } else if (e.table === 'clusters') this.allDirty = true;
-      }
-      this.kick();
-    });
-    this.kick();
+  constructor(store: Store, log: Logger) {
+    super(store, log, DEBOUNCE_MS);
   }
 
-  stop(): void {
-    this.running = false;
-    this.unsubscribe?.();
-    clearTimeout(this.timer);
+  override stop(): void {
+    super.stop();
     clearTimeout(this.recheckTimer);
   }
 
-  private kick(): void {
-    if (!this.running || this.timer || this.passing) return;
-    if (!this.allDirty && this.dirty.size === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.pass();
-    }, DEBOUNCE_MS);
+  protected observe(events: StoreEvent[]): void {
+    for (const e of events) {
+      if (e.table === 'services') this.dirty.add(e.object.ID);
+      else if (e.table === 'tasks') {
+        const t = e.object as Task;
+        if (e.kind === 'delete') forgetTaskSpecKey(t.ID);
+        if (taskEventMatters(t, e.old as Task | undefined, e.kind, this.waitingForRunning)) this.dirty.add(t.ServiceID);
+      } else if (e.table === 'nodes' && nodeChangeMatters(e.object as Node, e.old as Node | undefined)) {
+        this.allDirty = true;
+      } else if (e.table === 'clusters') this.allDirty = true;
+    }
   }
 
-  private async pass(): Promise<void> {
-    this.passing = true;
+  protected hasWork(): boolean {
+    return this.allDirty || this.dirty.size > 0;
+  }
+
+  protected onPassFailed(): void {
+    this.allDirty = true;
+  }
+
+  protected async pass(): Promise<void> {
     const ids = this.allDirty ? undefined : [...this.dirty];
     this.allDirty = false;
     this.dirty.clear();
     const started = performance.now();
-    try {
-      const recheckAt = await this.store.update((tx) => this.reconcile(tx, ids));
-      this.log.debug({ services: ids?.length ?? 'all', ms: +(performance.now() - started).toFixed(1) }, 'orchestrator pass');
-      if (recheckAt !== undefined) this.scheduleRecheck(recheckAt);
-    } catch (err) {
-      this.log.error({ err }, 'orchestrator pass failed; retrying');
-      this.allDirty = true;
-    } finally {
-      this.passing = false;
-    }
-    this.kick();
+    const recheckAt = await this.store.update((tx) => this.reconcile(tx, ids));
+    this.log.debug({ services: ids?.length ?? 'all', ms: +(performance.now() - started).toFixed(1) }, 'orchestrator pass');
+    if (recheckAt !== undefined) this.scheduleRecheck(recheckAt);
   }
 
   private reconcile(tx: WriteTx, serviceIds: string[] | undefined): number | undefined {

@@ -107,8 +107,10 @@ export function reconcileReplicated(service: Service, tasks: Task[], ctx: Reconc
   const delayMs = policy.Delay !== undefined ? policy.Delay / NS_PER_MS : DEFAULT_RESTART_DELAY_MS;
   const update = service.Spec.UpdateConfig ?? {};
   const parallelism = update.Parallelism || 1;
-  const running = tasks.filter((t) => isLive(t) && t.Status.State === 'running' && !nodeGone(ctx.nodes, t.NodeID)).length;
-  const budget = new DisruptionBudget(running, minAvailableOf(service.Spec.Labels, replicas));
+  const runningSlots = new Set(
+    tasks.filter((t) => isLive(t) && t.Status.State === 'running' && !nodeGone(ctx.nodes, t.NodeID)).map((t) => t.Slot ?? 0),
+  ).size;
+  const budget = new DisruptionBudget(runningSlots, minAvailableOf(service.Spec.Labels, replicas));
   const stop = (t: Task, desired: TaskState = 'shutdown') => a.setDesired.push({ taskId: t.ID, desired });
 
   let updatesInFlight = 0;
@@ -139,16 +141,13 @@ export function reconcileReplicated(service: Service, tasks: Task[], ctx: Reconc
     const keepRunning = keep?.Status.State === 'running';
 
     // Duplicates (a replacement started first): the older ones go once the newest runs.
-    if (keepRunning) for (const extra of good.slice(1)) if (budget.tryStop(extra)) stop(extra);
+    if (keepRunning) for (const extra of good.slice(1)) if (budget.tryStop(extra, true)) stop(extra);
     // Drained nodes: stop at once if the slot is covered or the budget allows, else keep
     // the task running until its replacement runs elsewhere.
     if (!keepRunning && good.length > 1) waitingSlots++;
     let heldOnDrained = false;
     for (const t of drained) {
-      if (keepRunning) {
-        budget.covered(t);
-        stop(t);
-      } else if (budget.tryStop(t)) stop(t);
+      if (budget.tryStop(t, keepRunning)) stop(t);
       else heldOnDrained = true;
     }
     if (heldOnDrained) waitingSlots++;

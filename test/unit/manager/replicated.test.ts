@@ -195,3 +195,18 @@ test('a lost task reported stopped after its node returns is forgotten (its cont
   assert.deepEqual(a.remove, ['old']);
   assert.equal(a.create.length, 0);
 });
+
+test('min-available: a covered stop in one slot does not lend headroom to another slot', () => {
+  // Slot 1 is covered (replacement running) and slot 2's replacement is only assigned.
+  // Stopping slot 1's old task costs nothing; slot 2's old task must keep running.
+  const s = svc(2, { Labels: { 'com.tsswarm.min-available': '2' } });
+  const nodes = [node('n1', 'ready', 'drain'), node('n2')];
+  const tasks = [
+    task('old2', 2, 'running', { NodeID: 'n1', CreatedAt: '2026-01-01T00:00:01Z' }),
+    task('new2', 2, 'assigned', { NodeID: 'n2', CreatedAt: '2026-01-01T00:00:05Z' }),
+    task('old1', 1, 'running', { NodeID: 'n1', CreatedAt: '2026-01-01T00:00:01Z' }),
+    task('new1', 1, 'running', { NodeID: 'n2', CreatedAt: '2026-01-01T00:00:05Z' }),
+  ];
+  const a = reconcileReplicated(s, tasks, ctx(nodes));
+  assert.deepEqual(a.setDesired, [{ taskId: 'old1', desired: 'shutdown' }]);
+});
