@@ -28,6 +28,7 @@ export function register(service: Command, ctx: Ctx): void {
     .option('--constraint <expr>', 'placement constraint, e.g. node.labels.zone==east (repeatable)', collect, [])
     .option('--placement-pref <pref>', 'placement preference, e.g. spread=node.labels.zone (repeatable)', collect, [])
     .option('--replicas-max-per-node <n>', 'maximum tasks per node (0 = unlimited)')
+    .option('--max-concurrent <n>', 'replicated-job: tasks run at once (default: --replicas)')
     .option('--min-available <n|p%>', 'running tasks that drains, scale-downs and updates must keep (e.g. 3 or 50%)')
     .option('--reserve-cpu <cpus>', 'reserve CPUs, e.g. 0.5')
     .option('--reserve-memory <size>', 'reserve memory, e.g. 64M')

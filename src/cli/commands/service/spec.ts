@@ -21,6 +21,7 @@ import {
 export interface CreateFlags {
   name?: string;
   replicas?: string;
+  maxConcurrent?: string;
   mode?: string;
   publish: string[];
   env: string[];
@@ -73,9 +74,13 @@ export function generatedName(image: string): string {
 
 export const MODES = ['replicated', 'global', 'replicated-job', 'global-job'] as const;
 
-function buildMode(mode: string | undefined, replicasFlag: string | undefined): ServiceMode {
+function buildMode(mode: string | undefined, replicasFlag: string | undefined, maxConcurrentFlag?: string): ServiceMode {
   const m = parseChoice('--mode', mode ?? 'replicated', MODES);
   const replicas = replicasFlag === undefined ? undefined : parseNonNegativeInt('--replicas', replicasFlag);
+  const maxConcurrent = maxConcurrentFlag === undefined ? undefined : parseNonNegativeInt('--max-concurrent', maxConcurrentFlag);
+  if (maxConcurrent !== undefined && m !== 'replicated-job') {
+    throw new UsageError(`--max-concurrent can only be used with replicated-job mode (got --mode ${m})`);
+  }
   if (replicas !== undefined && (m === 'global' || m === 'global-job')) {
     throw new UsageError(`--replicas can only be used with replicated or replicated-job mode (got --mode ${m})`);
   }
@@ -85,7 +90,8 @@ function buildMode(mode: string | undefined, replicasFlag: string | undefined): 
     case 'global':
       return { Global: {} };
     case 'replicated-job':
-      return { ReplicatedJob: { MaxConcurrent: replicas ?? 1, TotalCompletions: replicas ?? 1 } };
+      // As in Docker: --replicas is the number of completions, --max-concurrent defaults to it.
+      return { ReplicatedJob: { MaxConcurrent: maxConcurrent ?? replicas ?? 1, TotalCompletions: replicas ?? 1 } };
     case 'global-job':
       return { GlobalJob: {} };
   }
@@ -167,7 +173,7 @@ export function buildServiceSpec(f: CreateFlags, image: string, args: readonly s
     });
   }
 
-  const spec: ServiceSpec = { Name: f.name ?? generatedName(image), TaskTemplate: task, Mode: buildMode(f.mode, f.replicas) };
+  const spec: ServiceSpec = { Name: f.name ?? generatedName(image), TaskTemplate: task, Mode: buildMode(f.mode, f.replicas, f.maxConcurrent) };
   if (f.label.length > 0) spec.Labels = parseLabels('--label', f.label);
   if (f.minAvailable !== undefined) spec.Labels = { ...(spec.Labels ?? {}), [MIN_AVAILABLE_LABEL]: checkMinAvailable(f.minAvailable) };
   const update = buildUpdateConfig(f);
