@@ -4,20 +4,21 @@
 // Every sync recomputes everything from (view, running containers); the drivers diff
 // against the kernel, so a sync after a restart changes nothing that is already right.
 // See docs/design/network-agent.md.
-import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
-import { buildTable, DnsServer, upstreamsFromResolvConf } from '../../dns/index.js';
+import { buildTable, type DnsServer } from '../../dns/index.js';
 import { setTaskDnsServers } from '../../engine/docker/container-spec.js';
-import { createLoadBalancer, spawnRunner, type LoadBalancer } from '../../lb/index.js';
+import { createLoadBalancer, type LoadBalancer } from '../../lb/index.js';
 import { OverlayDriver } from '../../overlay/index.js';
 import type { AssignedTask, Executor, TaskStatusReport } from '../types.js';
 import { HOST_INGRESS_IFNAME, lbState, overlayState, underlayAddrOf, vipTargetsFor, type LocalContainer, type NetworkView } from './desired.js';
+import { containerAddrs, startResolver } from './dns-setup.js';
 import { DrainingAssignments } from './drain.js';
 import { HostAnchor } from './host-anchor.js';
 import { ensureForwardAccept } from './host-forward.js';
+import { RunningHold } from './running-hold.js';
 import { SyncLoop } from './sync-loop.js';
 import { VipTables } from './vip-tables.js';
 
@@ -48,22 +49,11 @@ const RESYNC_MS = 30_000;
  * report came after the view.
  */
 const FIRST_SYNC_GRACE_MS = 3_000;
-/**
- * Longest a task's "running" report is held back while its overlay endpoints are plugged
- * (ms). Past it the report goes out anyway (and the plug is retried).
- */
-const PLUG_HOLD_MAX_MS = 5_000;
 /** Abstract unix socket (scoped to the network namespace): one data-path owner per netns. */
 const LOCK_NAME = '\0tsswarm-network-agent';
 
 interface Running extends LocalContainer {
   containerId: string;
-}
-
-interface HeldReport {
-  status: TaskStatusReport;
-  forward: (s: TaskStatusReport) => void;
-  timer: NodeJS.Timeout;
 }
 
 export class NetworkAgent {
@@ -91,8 +81,8 @@ export class NetworkAgent {
   private firstViewAt = 0;
   /** Set when this node's underlay is loopback: nothing is ever programmed. */
   private inert = false;
-  /** "running" reports waiting for the task's overlay endpoints, by task id. */
-  private readonly held = new Map<string, HeldReport>();
+  /** "running" reports waiting for the task's overlay endpoints. */
+  private readonly hold: RunningHold;
   /** Syncs done, for logs and tests. */
   syncs = 0;
 
@@ -100,6 +90,7 @@ export class NetworkAgent {
     this.log = opts.log.child({ component: 'network-agent' });
     this.docker = opts.docker ?? new Dockerode();
     this.vipTables = new VipTables(this.log);
+    this.hold = new RunningHold(this.log);
     this.overlayLoop = new SyncLoop(() => this.syncPart('overlay'));
     this.balanceLoop = new SyncLoop(() => this.syncPart('balance'));
   }
@@ -160,7 +151,7 @@ export class NetworkAgent {
       stop: async () => {
         drain.stop();
         await inner.stop();
-        for (const id of [...this.held.keys()]) this.release(id);
+        this.hold.releaseAll();
       },
     };
   }
@@ -169,24 +160,9 @@ export class NetworkAgent {
     this.onStatus(s);
     const nodeId = this.opts.nodeId;
     const plugs = this.lock && !this.inert && s.state === 'running' && s.pid && this.view?.endpoints.some((e) => e.task_id === s.taskId && e.node_id === nodeId);
-    this.release(s.taskId); // an earlier held report goes first
-    if (!plugs) {
-      forward(s);
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.log.warn({ taskId: s.taskId }, `task endpoints not plugged after ${PLUG_HOLD_MAX_MS} ms: reporting running anyway`);
-      this.release(s.taskId);
-    }, PLUG_HOLD_MAX_MS);
-    this.held.set(s.taskId, { status: s, forward, timer });
-  }
-
-  private release(taskId: string): void {
-    const h = this.held.get(taskId);
-    if (!h) return;
-    this.held.delete(taskId);
-    clearTimeout(h.timer);
-    h.forward(h.status);
+    if (plugs) return this.hold.hold(s, forward);
+    this.hold.release(s.taskId); // an earlier held report goes first
+    forward(s);
   }
 
   /** Agent hook: the manager's network view. */
@@ -246,50 +222,18 @@ export class NetworkAgent {
   }
 
   private async startDns(): Promise<void> {
-    const host = await this.bridgeGateway();
-    if (!host) {
-      this.log.warn('no docker bridge gateway found: DNS resolver off');
-      return;
-    }
-    // Outside names go to the host's own resolvers (read once, at start).
-    const resolvConf = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-    const upstreams = upstreamsFromResolvConf(resolvConf, host);
-    const dns = new DnsServer({ host, port: this.opts.dnsPort ?? 53, log: this.log, upstreams });
-    try {
-      await dns.start();
-    } catch (err) {
-      this.log.warn({ err, host }, 'cannot bind the DNS resolver: off');
-      return;
-    }
-    this.dns = dns;
+    const started = await startResolver(this.docker, this.log, this.opts.dnsPort ?? 53);
+    if (!started) return;
+    this.dns = started.dns;
     // The engine's default bridge gateway is the host as task containers see it.
-    if ((this.opts.dnsPort ?? 53) === 53) setTaskDnsServers([host]);
-  }
-
-  private async bridgeGateway(): Promise<string | undefined> {
-    try {
-      const info = (await this.docker.getNetwork('bridge').inspect()) as { IPAM?: { Config?: Array<{ Gateway?: string }> } };
-      const gw = info.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
-      if (gw) return gw.replace(/\/\d+$/, '');
-    } catch (err) {
-      this.log.debug({ err }, 'bridge network inspect failed');
-    }
-    // Engines started with --bip leave IPAM's gateway empty: read docker0 itself.
-    const r = await spawnRunner('ip', ['-4', '-json', 'addr', 'show', 'dev', 'docker0']).catch(() => undefined);
-    if (!r || r.code !== 0) return undefined;
-    const parsed = JSON.parse(r.stdout) as Array<{ addr_info?: Array<{ local?: string }> }>;
-    return parsed[0]?.addr_info?.[0]?.local;
+    if ((this.opts.dnsPort ?? 53) === 53) setTaskDnsServers([started.host]);
   }
 
   private async learnAddrs(taskId: string, containerId: string): Promise<void> {
     try {
-      const info = await this.docker.getContainer(containerId).inspect();
-      const addrs = new Set<string>();
-      const legacy = (info.NetworkSettings as { IPAddress?: string }).IPAddress;
-      if (legacy) addrs.add(legacy);
-      for (const n of Object.values(info.NetworkSettings.Networks ?? {})) if (n.IPAddress) addrs.add(n.IPAddress);
+      const addrs = await containerAddrs(this.docker, containerId);
       if (!this.running.has(taskId)) return;
-      this.clientAddrs.set(taskId, [...addrs]);
+      this.clientAddrs.set(taskId, addrs);
       this.request();
     } catch (err) {
       this.log.debug({ err, taskId }, 'container inspect failed (gone?)');
@@ -314,7 +258,7 @@ export class NetworkAgent {
     this.dns?.stop();
     this.dns = undefined;
     setTaskDnsServers([]);
-    for (const id of [...this.held.keys()]) this.release(id);
+    this.hold.releaseAll();
   }
 
   private request(delayMs?: number): void {
@@ -384,7 +328,7 @@ export class NetworkAgent {
     const state = overlayState({ view, nodeId: this.opts.nodeId, running: this.running, hostPid: view.host_ingress ? await this.anchor.get() : process.pid });
     const report = await this.driver.sync(state);
     // Endpoints are in place: let their tasks' "running" reports go.
-    for (const l of state.local) if (this.held.get(l.taskId)?.status.pid === l.containerPid) this.release(l.taskId);
+    this.hold.releasePlugged(state.local);
     if (view.host_ingress && !this.forwardOk) this.forwardOk = await ensureForwardAccept(HOST_INGRESS_IFNAME, this.log);
     return report.changes;
   }
