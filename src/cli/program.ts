@@ -7,6 +7,7 @@ import { Ctx, type CliIo } from './context.js';
 import { registerService } from './commands/service/index.js';
 import { registerNode } from './commands/node/index.js';
 import { registerSwarm } from './commands/swarm/index.js';
+import { registerNetwork } from './commands/network/index.js';
 import { registerSystem } from './commands/system/index.js';
 import { registerDaemon } from './commands/daemon/index.js';
 import { CLI_VERSION } from './version.js';
@@ -80,6 +81,7 @@ export function buildProgram(ctx: Ctx): Command {
   registerService(program, ctx);
   registerNode(program, ctx);
   registerSwarm(program, ctx);
+  registerNetwork(program, ctx);
   registerSystem(program, ctx);
   registerDaemon(program, ctx);
   return program;
