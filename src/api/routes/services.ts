@@ -11,7 +11,7 @@ import type { ReadTx } from '../../store/store.js';
 import { findNetwork } from '../../manager/allocator/networks.js';
 import { requireLeader, type ApiContext } from '../context.js';
 import { conflict, invalid, notImplemented, outOfSequence } from '../errors.js';
-import { newId } from '../ids.js';
+import { newId } from '../../common/ids.js';
 import { checkIngressPortsFree, endpointFor } from '../ports.js';
 import { allLabelsMatch, matches, parseFilters, queryBool, queryString, queryVersion } from '../query.js';
 import { resolveService } from '../resolve.js';

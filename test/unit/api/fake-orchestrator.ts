@@ -4,7 +4,7 @@
 // when a service is deleted it drops the service's tasks. The real control loops live in
 // src/manager; this exists only so docker CLI commands that wait for convergence finish.
 import { isDeepStrictEqual } from 'node:util';
-import { newId } from '../../../src/api/ids.js';
+import { newId } from '../../../src/common/ids.js';
 import type { Service, Task } from '../../../src/store/objects.js';
 import type { Store, WriteTx } from '../../../src/store/store.js';
 
