@@ -1,51 +1,440 @@
-// Manager failover through the whole product (raft-failover.ts measures the library
-// alone): 3 real tsswarm manager processes on loopback; kill -9 the leader and time until
-// a surviving manager commits a write (a service update through its API). Default timeouts
-// (tick 100 ms, election 10-20 ticks).
-//   node --import tsx bench/manager-failover.ts [--trials 20] [--managers 3]
+// Manager failover through the whole product, tsswarm beside Docker Swarm mode, in one run
+// (issue 3; raft-failover.ts measures the Raft library alone): 3 managers; kill -9 the
+// leader; time from the kill to the first write committed by the new leader, asked of the
+// surviving managers through their APIs (bench/lib/first-write.ts: a service update, retried
+// on every survivor every --interval-ms, each request limited to --attempt-timeout-ms).
+//
+// Both systems run on the same test bed (docs/design/test-bed.md), on hosts of their own so
+// that the crash and "reboot" of one never touches the other:
+//   hosts 1-3  a dockerd each, together a 3-manager Docker Swarm (docker swarm init / join
+//              with the manager token). A crash is SIGKILL of the leader's dockerd (the
+//              whole engine: containerd dies with it); it comes back with `bed.sh start`.
+//   hosts 4-6  a tsswarm manager process each (Raft and gRPC on the underlay address, API on
+//              the host's 127.0.0.1, reached through bench/lib/uds-forward.ts). A crash is
+//              SIGKILL of the leader's process; it comes back with the same command line.
+// With --systems of one system only, it runs on hosts 1-3. Timeouts are both systems'
+// defaults (tsswarm: tick 100 ms, election after 10-20 ticks; Swarm: Docker's). t0 is taken
+// just before the SIGKILL is sent, by this process, to the pid itself.
+// Per trial: wait until the cluster is healthy (every manager reachable, one leader that
+// every live manager agrees on, the probe service readable everywhere), 1 s more, find the
+// leader, crash it, time the first committed write, restore the crashed manager. Trials of
+// the two systems alternate (order swapped every trial).
+//
+//   node --import tsx bench/manager-failover.ts [--trials 20] [--systems tsswarm,swarm]
+//        [--interval-ms 25] [--attempt-timeout-ms 2000] [--limit-s 60] [--bed-wait-s 900]
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ManagerCluster } from '../test/harness/managers.js';
-import { waitFor } from '../test/harness/cluster.js';
+import { Bed } from '../test/harness/bed.js';
+import { ROOT } from '../test/harness/cluster.js';
+import { alive, readNodeId, spawnLogged, TSSWARM_BIN } from './lib/bed-procs.js';
+import { DOCKER_API, enginePid, sockOf, swarmLeave, swarmUp } from './lib/bed-swarm.js';
+import { firstCommittedWrite, type FirstWrite } from './lib/first-write.js';
+import { max, p50, poll } from './lib/stats.js';
+import { udsJson, udsRequest } from './lib/uds-http.js';
 
-const { values } = parseArgs({ options: { trials: { type: 'string', default: '20' }, managers: { type: 'string', default: '3' } } });
-const trials = Number(values.trials);
+const { values } = parseArgs({
+  options: {
+    trials: { type: 'string', default: '20' },
+    systems: { type: 'string', default: 'tsswarm,swarm' },
+    'interval-ms': { type: 'string', default: '25' },
+    'attempt-timeout-ms': { type: 'string', default: '2000' },
+    'limit-s': { type: 'string', default: '60' },
+    'bed-wait-s': { type: 'string', default: '900' },
+  },
+});
+const TRIALS = Number(values.trials);
+const SYSTEMS = values.systems.split(',').map((s) => s.trim());
+const INTERVAL_MS = Number(values['interval-ms']);
+const ATTEMPT_TIMEOUT_MS = Number(values['attempt-timeout-ms']);
+const LIMIT_MS = Number(values['limit-s']) * 1000;
+const BED_WAIT_MS = Number(values['bed-wait-s']) * 1000;
+if (!Number.isInteger(TRIALS) || TRIALS < 1 || TRIALS > 100) throw new Error('--trials must be 1..100');
+if (!(INTERVAL_MS >= 5 && INTERVAL_MS <= 1000)) throw new Error('--interval-ms must be 5..1000');
+if (!(ATTEMPT_TIMEOUT_MS >= 100 && ATTEMPT_TIMEOUT_MS <= 30_000)) throw new Error('--attempt-timeout-ms must be 100..30000');
+if (!(LIMIT_MS >= 5000 && LIMIT_MS <= 300_000)) throw new Error('--limit-s must be 5..300');
+if (!(BED_WAIT_MS >= 0 && BED_WAIT_MS <= 3_600_000)) throw new Error('--bed-wait-s must be 0..3600');
+if (SYSTEMS.length === 0 || SYSTEMS.some((s) => s !== 'tsswarm' && s !== 'swarm')) throw new Error('--systems: tsswarm and/or swarm');
 
-interface Svc {
+const IMAGE = 'tsswarm/web:latest';
+const PROBE = 'probe';
+const TS_API = '/v1.45';
+const SETTLE_MS = 1000;
+const HEALTHY_LIMIT_MS = 120_000;
+
+const t00 = performance.now();
+function log(msg: string): void {
+  console.error(`[${((performance.now() - t00) / 1000).toFixed(1).padStart(6)} s] ${msg}`);
+}
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface NodeLike {
   ID: string;
-  Version: { Index: number };
-  Spec: Record<string, unknown>;
+  ManagerStatus?: { Leader?: boolean; Reachability?: string };
 }
 
-const c = await ManagerCluster.start(Number(values.managers));
-const times: number[] = [];
-try {
-  await c.api(c.managers[0]!, 'POST', '/services/create', { Name: 'probe', TaskTemplate: { ContainerSpec: { Image: 'tsswarm/web' } }, Mode: { Replicated: { Replicas: 0 } } });
-  for (let i = 0; i < trials; i++) {
-    const leader = await waitFor('a leader', () => c.leader(), 20_000, 100);
-    const survivors = c.alive().filter((m) => m !== leader);
-    const t0 = performance.now();
-    await c.kill(leader);
-    await waitFor('a write commits on a survivor', async () => {
-      for (const m of survivors) {
-        try {
-          const s = (await c.api(m, 'GET', '/services/probe', undefined, 1000)) as Svc;
-          await c.api(m, 'POST', `/services/${s.ID}/update?version=${s.Version.Index}`, s.Spec, 1000);
-          return true;
-        } catch {
-          // not yet
-        }
-      }
-      return false;
-    }, 30_000, 20);
-    times.push(performance.now() - t0);
-    console.log(`trial ${i + 1}: ${Math.round(times[times.length - 1]!)} ms`);
-    await c.startManager(leader);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-} finally {
-  await c.teardown();
+/** What a trial needs of a system: 3 managers on bed hosts, each with a Docker-shaped API on a unix socket. */
+interface ManagerSystem {
+  readonly name: string;
+  readonly api: string;
+  readonly hosts: number[];
+  sock(host: number): string;
+  nodeId(host: number): string;
+  /** Whether this benchmark believes the host's manager runs (not crashed by it). */
+  isUp(host: number): boolean;
+  /** SIGKILLs the host's manager; resolves to performance.now() just before the signal went out. */
+  crash(host: number): Promise<number>;
+  /** Brings a crashed manager back (same identity and data). */
+  restore(host: number): Promise<void>;
 }
-const sorted = [...times].sort((a, b) => a - b);
-const p50 = sorted[Math.floor(sorted.length / 2)] ?? NaN;
-console.table([{ managers: Number(values.managers), trials, 'p50 (ms)': Math.round(p50), 'max (ms)': Math.round(sorted[sorted.length - 1] ?? NaN), 'min (ms)': Math.round(sorted[0] ?? NaN) }]);
-console.log(JSON.stringify({ p50: Math.round(p50), max: Math.round(sorted[sorted.length - 1] ?? NaN), trials: times.map(Math.round) }));
+
+// --- Docker Swarm: 3 manager engines --------------------------------------------------------
+
+class SwarmManagers implements ManagerSystem {
+  readonly name = 'swarm';
+  readonly api = DOCKER_API;
+  private ids = new Map<number, string>();
+  private readonly down = new Set<number>();
+
+  constructor(
+    private readonly bed: Bed,
+    readonly hosts: number[],
+  ) {}
+
+  sock(host: number): string {
+    return sockOf(this.bed, host);
+  }
+  nodeId(host: number): string {
+    const id = this.ids.get(host);
+    if (!id) throw new Error(`no swarm node on host ${host}`);
+    return id;
+  }
+  isUp(host: number): boolean {
+    return !this.down.has(host);
+  }
+
+  async start(): Promise<void> {
+    this.ids = await swarmUp(this.bed, { managers: this.hosts });
+    await createProbe(this);
+  }
+
+  async crash(host: number): Promise<number> {
+    const pid = await enginePid(this.bed, host);
+    this.down.add(host);
+    const t0 = performance.now();
+    process.kill(pid, 'SIGKILL');
+    return t0;
+  }
+
+  async restore(host: number): Promise<void> {
+    await this.bed.kill(host); // confirms the engine is gone (a no-op once it is)
+    await this.bed.start(host);
+    this.down.delete(host);
+  }
+
+  async leave(): Promise<void> {
+    for (const e of await swarmLeave(this.bed, this.hosts.filter((h) => this.isUp(h)))) log(`swarm: ${e}`);
+  }
+}
+
+// --- tsswarm: 3 manager processes -----------------------------------------------------------
+
+class TsswarmManagers implements ManagerSystem {
+  readonly name = 'tsswarm';
+  readonly api = TS_API;
+  private readonly ids = new Map<number, string>();
+  private readonly args = new Map<number, string[]>();
+  private readonly procs = new Map<number, ChildProcess>();
+
+  constructor(
+    private readonly bed: Bed,
+    readonly hosts: number[],
+    private readonly dir: string,
+  ) {}
+
+  sock(host: number): string {
+    return path.join(this.dir, `api-h${host}.sock`);
+  }
+  nodeId(host: number): string {
+    const id = this.ids.get(host);
+    if (!id) throw new Error(`no tsswarm node on host ${host}`);
+    return id;
+  }
+  isUp(host: number): boolean {
+    return alive(this.procs.get(host));
+  }
+
+  private common(host: number): string[] {
+    const a = this.bed.host(host).addr;
+    return [
+      '--listen-addr', `${a}:2377`,
+      '--raft-addr', `${a}:2378`,
+      '--advertise-addr', a,
+      '--api-addr', '127.0.0.1:2375',
+      '--data-dir', path.join(this.dir, `m${host}`),
+      '--hostname', `m${host}`,
+      '--availability', 'drain',
+    ];
+  }
+
+  async start(): Promise<void> {
+    const [first, ...others] = this.hosts;
+    if (first === undefined) throw new Error('no tsswarm host');
+    for (const h of this.hosts) {
+      await spawnLogged(this.bed, h, this.dir, `fwd-h${h}`, ['--import', 'tsx', path.join(ROOT, 'bench/lib/uds-forward.ts'), this.sock(h), '127.0.0.1:2375']);
+    }
+    this.args.set(first, [TSSWARM_BIN, 'init', ...this.common(first)]);
+    await this.launch(first);
+    const swarm = (await udsJson(this.sock(first), 'GET', `${TS_API}/swarm`)) as { JoinTokens: { Manager: string } };
+    for (const h of others) {
+      this.args.set(h, [TSSWARM_BIN, 'join', '--token', swarm.JoinTokens.Manager, ...this.common(h), `${this.bed.host(first).addr}:2377`]);
+      await this.launch(h);
+    }
+    await createProbe(this);
+  }
+
+  private async launch(host: number): Promise<void> {
+    const args = this.args.get(host);
+    if (!args) throw new Error(`no command line for host ${host}`);
+    const child = await spawnLogged(this.bed, host, this.dir, `m${host}`, args);
+    this.procs.set(host, child);
+    this.ids.set(host, await readNodeId(this.dir, `m${host}`, child));
+    await poll(`tsswarm m${host} API`, async () => (await udsRequest(this.sock(host), 'GET', '/_ping', undefined, 1000)).status === 200, { timeoutMs: 30_000, intervalMs: 100 });
+  }
+
+  async crash(host: number): Promise<number> {
+    const child = this.procs.get(host);
+    if (!child || !alive(child)) throw new Error(`tsswarm m${host} is not running`);
+    const exited = new Promise((r) => child.once('exit', r));
+    const t0 = performance.now();
+    child.kill('SIGKILL');
+    await exited;
+    return t0;
+  }
+
+  async restore(host: number): Promise<void> {
+    if (!this.isUp(host)) await this.launch(host);
+  }
+}
+
+// --- shared steps ---------------------------------------------------------------------------
+
+async function createProbe(s: ManagerSystem): Promise<void> {
+  const first = s.hosts[0];
+  if (first === undefined) throw new Error('no host');
+  await udsJson(s.sock(first), 'POST', `${s.api}/services/create`, {
+    Name: PROBE,
+    TaskTemplate: { ContainerSpec: { Image: IMAGE } },
+    Mode: { Replicated: { Replicas: 0 } },
+  });
+}
+
+/** The leader's host if every live manager reports all managers reachable and the same leader, and reads the probe service. */
+async function healthyLeader(s: ManagerSystem): Promise<number | undefined> {
+  const byId = new Map(s.hosts.map((h) => [s.nodeId(h), h]));
+  let leader: number | undefined;
+  for (const h of s.hosts) {
+    if (!s.isUp(h)) return undefined;
+    const nodes = (await udsJson(s.sock(h), 'GET', `${s.api}/nodes`, undefined, 2000)) as NodeLike[];
+    const managers = nodes.filter((n) => byId.has(n.ID));
+    if (managers.length !== s.hosts.length || managers.some((n) => n.ManagerStatus?.Reachability !== 'reachable')) return undefined;
+    const leaders = managers.filter((n) => n.ManagerStatus?.Leader);
+    if (leaders.length !== 1) return undefined;
+    const l = byId.get(leaders[0]!.ID);
+    if (leader !== undefined && l !== leader) return undefined;
+    leader = l;
+    if ((await udsRequest(s.sock(h), 'GET', `${s.api}/services/${PROBE}`, undefined, 2000)).status !== 200) return undefined;
+  }
+  return leader;
+}
+
+function waitHealthy(s: ManagerSystem): Promise<number> {
+  return poll(`${s.name}: 3 reachable managers agreeing on a leader`, () => healthyLeader(s), { timeoutMs: HEALTHY_LIMIT_MS, intervalMs: 200 });
+}
+
+interface TrialResult {
+  system: string;
+  trial: number;
+  ms?: number;
+  killed?: number;
+  /** Host of the manager whose write succeeded first. */
+  via?: string;
+  /** The leader after the failover, if read. */
+  newLeader?: number;
+  attempts?: number;
+  errors?: Array<[string, number]>;
+  /** Crash-to-healthy-again, restore included. */
+  recoverMs?: number;
+  error?: string;
+}
+
+async function trial(s: ManagerSystem, i: number): Promise<TrialResult> {
+  const res: TrialResult = { system: s.name, trial: i };
+  await waitHealthy(s);
+  await sleep(SETTLE_MS);
+  const leader = await waitHealthy(s);
+  res.killed = leader;
+  const survivors = s.hosts.filter((h) => h !== leader);
+  const t0 = await s.crash(leader);
+  try {
+    let fw: FirstWrite | undefined;
+    try {
+      fw = await firstCommittedWrite(
+        survivors.map((h) => ({ name: `h${h}`, sock: s.sock(h), api: s.api })),
+        { service: PROBE, label: 'bench.write', intervalMs: INTERVAL_MS, attemptTimeoutMs: ATTEMPT_TIMEOUT_MS, limitMs: LIMIT_MS, maxInFlight: Math.max(2, Math.ceil(ATTEMPT_TIMEOUT_MS / INTERVAL_MS)) },
+      );
+      res.ms = fw.at - t0;
+      res.via = fw.target;
+      res.attempts = fw.attempts;
+      res.errors = fw.errors;
+    } catch (err) {
+      res.error = String(err);
+    }
+    const nodes = (await udsJson(s.sock(survivors[0]!), 'GET', `${s.api}/nodes`, undefined, 5000).catch(() => [])) as NodeLike[];
+    const lid = nodes.find((n) => n.ManagerStatus?.Leader)?.ID;
+    res.newLeader = s.hosts.find((h) => lid !== undefined && s.nodeId(h) === lid);
+  } finally {
+    await s.restore(leader);
+  }
+  await waitHealthy(s);
+  res.recoverMs = performance.now() - t0;
+  const top = (res.errors ?? []).slice(0, 2).map(([e, n]) => `${n}x ${e}`).join('; ');
+  log(
+    `${s.name} trial ${i}: ${res.ms === undefined ? `FAILED (${res.error})` : `${Math.round(res.ms)} ms`}: killed h${leader}, write via ${res.via ?? '?'},` +
+      ` new leader h${res.newLeader ?? '?'}, ${res.attempts ?? '?'} attempts, healthy again after ${Math.round(res.recoverMs)} ms${top ? `; errors: ${top}` : ''}`,
+  );
+  return res;
+}
+
+// --- main -----------------------------------------------------------------------------------
+
+const results: TrialResult[] = [];
+const notes: string[] = [];
+let bed: Bed | undefined;
+let dir: string | undefined;
+let swarm: SwarmManagers | undefined;
+let cleaning: Promise<void> | undefined;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    if (swarm) await swarm.leave().catch((err: unknown) => log(`swarm leave failed: ${String(err)}`));
+    if (bed) {
+      log('tearing the bed down');
+      await bed.down().catch((err: unknown) => log(`bed down failed: ${String(err)}`));
+    }
+    if (dir && !process.env.TSSWARM_KEEP_TEST_DIRS && !process.exitCode) await rm(dir, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    log(`${sig}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+const why = await Bed.unavailable();
+if (why) {
+  console.error(`the test bed cannot run here: ${why}`);
+  process.exit(1);
+}
+
+try {
+  dir = await mkdtemp(path.join(tmpdir(), 'tsswarm-mgr-failover-'));
+  const both = SYSTEMS.includes('swarm') && SYSTEMS.includes('tsswarm');
+  log(`bringing up a ${both ? 6 : 3}-host bed (waiting up to ${BED_WAIT_MS / 1000} s if it is busy)`);
+  bed = await Bed.up(both ? 6 : 3, { images: 'none', waitForFreeMs: BED_WAIT_MS });
+  const active: ManagerSystem[] = [];
+  if (SYSTEMS.includes('tsswarm')) {
+    const ts = new TsswarmManagers(bed, both ? [4, 5, 6] : [1, 2, 3], dir);
+    await ts.start();
+    active.push(ts);
+    log(`tsswarm: managers on hosts ${ts.hosts.join(', ')}`);
+  }
+  if (SYSTEMS.includes('swarm')) {
+    swarm = new SwarmManagers(bed, [1, 2, 3]);
+    try {
+      await swarm.start();
+      active.push(swarm);
+      log(`swarm: managers on hosts ${swarm.hosts.join(', ')}`);
+    } catch (err) {
+      const msg = `Docker Swarm could not run on the bed: ${String(err)}`;
+      notes.push(msg);
+      log(msg);
+    }
+  }
+  if (active.length === 0) throw new Error('no system to measure');
+  for (const s of active) log(`${s.name}: leader h${await waitHealthy(s)}`);
+
+  for (let i = 1; i <= TRIALS; i++) {
+    for (const s of i % 2 === 1 ? active : [...active].reverse()) {
+      try {
+        results.push(await trial(s, i));
+      } catch (err) {
+        const msg = `${s.name} trial ${i} aborted: ${String(err)}`;
+        log(msg);
+        results.push({ system: s.name, trial: i, error: msg });
+      }
+    }
+  }
+} catch (err) {
+  log(`benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  if (dir) log(`logs of the tsswarm processes are kept in ${dir}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
+
+// --- report ---------------------------------------------------------------------------------
+
+interface Summary {
+  system: string;
+  trials: number;
+  ok: number;
+  p50: number;
+  max: number;
+  min: number;
+  ms: Array<number | null>;
+  errors: Array<[string, number]>;
+}
+const summaries: Summary[] = [];
+for (const name of ['tsswarm', 'swarm']) {
+  const rs = results.filter((r) => r.system === name);
+  if (rs.length === 0) continue;
+  const ok = rs.filter((r) => r.ms !== undefined).map((r) => r.ms as number);
+  const errors = new Map<string, number>();
+  for (const r of rs) for (const [e, n] of r.errors ?? []) errors.set(e, (errors.get(e) ?? 0) + n);
+  summaries.push({
+    system: name,
+    trials: rs.length,
+    ok: ok.length,
+    p50: Math.round(p50(ok)),
+    max: Math.round(max(ok)),
+    min: Math.round(ok.length ? Math.min(...ok) : NaN),
+    ms: rs.map((r) => (r.ms === undefined ? null : Math.round(r.ms))),
+    errors: [...errors].sort((a, b) => b[1] - a[1]).slice(0, 5),
+  });
+}
+const ts = summaries.find((s) => s.system === 'tsswarm');
+const sw = summaries.find((s) => s.system === 'swarm');
+const ratio = ts && sw ? { p50: +(sw.p50 / ts.p50).toFixed(2), max: +(sw.max / ts.max).toFixed(2) } : null;
+
+console.log('');
+console.log('manager failover on the bed: 3 managers, SIGKILL of the leader (tsswarm: its process; Swarm: its whole dockerd),');
+console.log(`time until a surviving manager answers 2xx to a service update (tried on each survivor every ${INTERVAL_MS} ms); defaults of both systems`);
+console.table(
+  summaries.map((s) => ({
+    system: s.system,
+    'ok/trials': `${s.ok}/${s.trials}`,
+    'p50 (ms)': s.p50,
+    'max (ms)': s.max,
+    'min (ms)': s.min,
+    'each trial (ms)': s.ms.map((x) => (x === null ? 'fail' : x)).join(' '),
+  })),
+);
+if (ratio) console.log(`swarm / tsswarm: p50 ${ratio.p50}x, max ${ratio.max}x`);
+for (const s of summaries) for (const [e, n] of s.errors) console.log(`${s.system}: failed attempts: ${n}x ${e}`);
+for (const n of notes) console.log(`note: ${n}`);
+console.log(JSON.stringify({ bench: 'manager-failover', trials: TRIALS, intervalMs: INTERVAL_MS, results: summaries, ratio, notes }));
