@@ -4,6 +4,8 @@
 // commit latency (propose -> applied on the leader).
 //
 //   node --import tsx bench/raft-throughput.ts [--seconds 5] [--size 128]
+//        [--concurrency 1,16,256] [--cpu-prof DIR]
+// --cpu-prof writes a V8 CPU profile of every member process into DIR.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -69,7 +71,7 @@ async function runLoad(node: RaftNode, concurrency: number, ms: number, size: nu
   return { kind: 'result', count: lat.length, p50: q(0.5), p99: q(0.99), errors };
 }
 
-async function parent(seconds: number, size: number): Promise<void> {
+async function parent(seconds: number, size: number, levels: number[], profDir: string | undefined): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const dirs: string[] = [];
   const kids: ChildProcess[] = [];
@@ -78,7 +80,8 @@ async function parent(seconds: number, size: number): Promise<void> {
   for (const id of ['a', 'b', 'c']) {
     const dir = await mkdtemp(join(tmpdir(), `raft-bench-${id}-`));
     dirs.push(dir);
-    const k = fork(self, ['--child', id, '--dir', dir], { execArgv: ['--import', 'tsx'] });
+    const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profDir, id)}`] : [];
+    const k = fork(self, ['--child', id, '--dir', dir], { execArgv: ['--import', 'tsx', ...prof] });
     k.on('message', (m) => msgs.forEach((f) => f(m as ToParent, id)));
     kids.push(k);
   }
@@ -93,7 +96,7 @@ async function parent(seconds: number, size: number): Promise<void> {
   const lk = kids[['a', 'b', 'c'].indexOf(leader)] as ChildProcess;
   console.log(`leader ${leader}; ${seconds}s per run, ${size}-byte entries, fsync on`);
   console.log('concurrency   writes/s   p50 ms   p99 ms   errors');
-  for (const concurrency of [1, 16, 256]) {
+  for (const concurrency of levels) {
     const res = await new Promise<ToParent & { kind: 'result' }>((resolve) => {
       msgs.push((m) => m.kind === 'result' && resolve(m));
       lk.send({ kind: 'load', concurrency, ms: seconds * 1000, size } satisfies ToChild);
@@ -107,7 +110,10 @@ async function parent(seconds: number, size: number): Promise<void> {
 }
 
 const { values } = parseArgs({
-  options: { child: { type: 'string' }, dir: { type: 'string' }, seconds: { type: 'string', default: '5' }, size: { type: 'string', default: '128' } },
+  options: {
+    child: { type: 'string' }, dir: { type: 'string' }, seconds: { type: 'string', default: '5' }, size: { type: 'string', default: '128' },
+    concurrency: { type: 'string', default: '1,16,256' }, 'cpu-prof': { type: 'string' },
+  },
 });
 if (values.child && values.dir) await child(values.child, values.dir);
-else await parent(Number(values.seconds), Number(values.size));
+else await parent(Number(values.seconds), Number(values.size), values.concurrency.split(',').map(Number), values['cpu-prof']);

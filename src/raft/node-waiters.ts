@@ -24,19 +24,22 @@ export class Waiters {
   private readonly reads = new Map<string, Waiter<void> & { index?: number }>();
 
   proposal(op: string, index: number, term: number, ms: number): Promise<{ index: number }> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.proposals.delete(index);
-        reject(new RaftTimeoutError(op, ms));
-      }, ms);
-      const stale = this.proposals.get(index);
-      if (stale) {
-        // Our earlier proposal at this index was truncated by a later leader.
-        clearTimeout(stale.timer);
-        stale.reject(new ProposalDroppedError(index, `replaced by a proposal of term ${term}`));
-      }
-      this.proposals.set(index, { resolve, reject, timer, term });
-    });
+    return new Promise((resolve, reject) => this.addProposal(op, index, term, ms, resolve, reject));
+  }
+
+  /** Like proposal(), for a caller that already holds the promise's settle functions. */
+  addProposal(op: string, index: number, term: number, ms: number, resolve: (v: { index: number }) => void, reject: (e: unknown) => void): void {
+    const timer = setTimeout(() => {
+      this.proposals.delete(index);
+      reject(new RaftTimeoutError(op, ms));
+    }, ms);
+    const stale = this.proposals.get(index);
+    if (stale) {
+      // Our earlier proposal at this index was truncated by a later leader.
+      clearTimeout(stale.timer);
+      stale.reject(new ProposalDroppedError(index, `replaced by a proposal of term ${term}`));
+    }
+    this.proposals.set(index, { resolve, reject, timer, term });
   }
 
   /** Settles the proposal at e.index: ours if the term matches, dropped otherwise. */

@@ -59,6 +59,12 @@ export class RaftStoppedError extends RaftError {
   }
 }
 
+interface QueuedProposal {
+  readonly data: Uint8Array;
+  resolve(v: { index: number }): void;
+  reject(e: unknown): void;
+}
+
 export class RaftNode {
   private readonly applyListeners = new Set<(e: Entry) => void>();
   private readonly leaderListeners = new Set<(leader: NodeId, isLeader: boolean) => void>();
@@ -72,6 +78,8 @@ export class RaftNode {
   private leader: NodeId = '';
   private savedHardState: HardState;
   private unsavedHardState: HardState | undefined;
+  private proposalQueue: QueuedProposal[] = [];
+  private proposalsScheduled = false;
 
   private constructor(
     private readonly opts: RaftNodeOptions,
@@ -176,9 +184,22 @@ export class RaftNode {
     return () => this.leaderListeners.delete(cb);
   }
 
-  /** Resolves once the entry is applied locally; NotLeaderError carries the leader to forward to. */
+  /**
+   * Resolves once the entry is applied locally; NotLeaderError carries the leader to forward to.
+   * Proposals made while a Ready is being handled (or in the same event-loop turn) are
+   * appended together: one batch of entries, one append message per follower, one fsync.
+   */
   propose(data: Uint8Array): Promise<{ index: number }> {
-    return this.call('propose', () => this.core.propose(data));
+    if (this.stopped) return Promise.reject(new RaftStoppedError(this.id));
+    try {
+      this.core.checkCanPropose();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise((resolve, reject) => {
+      this.proposalQueue.push({ data, resolve, reject });
+      this.scheduleProposals();
+    });
   }
 
   /** Resolves when local state reflects every write committed before the call (linearizable read). */
@@ -239,6 +260,7 @@ export class RaftNode {
     await this.transport.stop();
     await this.running;
     await this.wal.close();
+    for (const p of this.proposalQueue.splice(0)) p.reject(new RaftStoppedError(this.id));
     this.waiters.failAll(new RaftStoppedError(this.id));
     this.log.info('raft node stopped');
   }
@@ -262,15 +284,53 @@ export class RaftNode {
     if (this.running || this.stopped) return;
     this.running = this.loop().finally(() => {
       this.running = undefined;
+      // Proposed after the loop's last look (from a continuation it resolved): go again.
+      if (this.proposalQueue.length > 0) this.scheduleProposals();
     });
+  }
+
+  /** Runs the Ready loop soon; a running loop takes the queue before its next Ready. */
+  private scheduleProposals(): void {
+    if (this.running || this.proposalsScheduled) return;
+    this.proposalsScheduled = true;
+    // Wait for the rest of this turn so concurrent proposers share one batch.
+    setImmediate(() => {
+      this.proposalsScheduled = false;
+      this.kick();
+    });
+  }
+
+  /** Hands the queued proposals to the core as one batch and registers their waiters. */
+  private flushProposals(): void {
+    const batch = this.proposalQueue;
+    if (batch.length === 0) return;
+    this.proposalQueue = [];
+    if (this.stopped) {
+      for (const p of batch) p.reject(new RaftStoppedError(this.id));
+      return;
+    }
+    let at: { first: number; term: number };
+    try {
+      at = this.core.proposeBatch(batch.map((p) => p.data));
+    } catch (e) {
+      for (const p of batch) p.reject(e); // lost leadership meanwhile
+      return;
+    }
+    const ms = this.opts.proposalTimeoutMs ?? 30_000;
+    batch.forEach((p, i) => this.waiters.addProposal('propose', at.first + i, at.term, ms, p.resolve, p.reject));
   }
 
   private async loop(): Promise<void> {
     try {
-      while (!this.stopped && this.core.hasReady()) await this.handleReady(this.core.ready());
+      for (;;) {
+        this.flushProposals();
+        if (this.stopped || !this.core.hasReady()) break;
+        await this.handleReady(this.core.ready());
+      }
     } catch (e) {
       this.log.fatal({ err: e }, 'raft storage failed; stopping node');
       this.waiters.failAll(new RaftStoppedError(this.id, { cause: e }));
+      for (const p of this.proposalQueue.splice(0)) p.reject(new RaftStoppedError(this.id, { cause: e }));
       this.stopped = true;
       clearInterval(this.timer);
       void this.transport.stop();

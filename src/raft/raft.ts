@@ -319,13 +319,26 @@ export class Raft {
   // ---- proposals ---------------------------------------------------------------
 
   propose(data: Uint8Array): { index: number; term: number } {
-    this.checkCanPropose();
-    const [e] = repl.appendEntries(this, [{ type: EntryType.Normal, data }]);
-    repl.bcastAppend(this);
-    return { index: e?.index ?? 0, term: this.term };
+    const { first, term } = this.proposeBatch([data]);
+    return { index: first, term };
   }
 
-  private checkCanPropose(): void {
+  /**
+   * Appends several proposals as consecutive entries and broadcasts them once
+   * (one append message per follower instead of one per proposal). Entry i
+   * gets index `first + i`.
+   */
+  proposeBatch(datas: readonly Uint8Array[]): { first: number; term: number } {
+    this.checkCanPropose();
+    const first = this.log.lastIndex() + 1;
+    if (datas.length === 0) return { first, term: this.term };
+    repl.appendEntries(this, datas.map((data) => ({ type: EntryType.Normal, data })));
+    repl.bcastAppend(this);
+    return { first, term: this.term };
+  }
+
+  /** Throws NotLeaderError / LeaderTransferringError when proposals would be refused now. */
+  checkCanPropose(): void {
     if (this.role !== 'leader') throw new NotLeaderError(this.id, this.lead);
     if (this.leadTransferee !== NONE) throw new LeaderTransferringError(this.id, this.leadTransferee);
   }
