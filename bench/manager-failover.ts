@@ -21,7 +21,8 @@
 // the two systems alternate (order swapped every trial).
 //
 //   node --import tsx bench/manager-failover.ts [--trials 20] [--systems tsswarm,swarm]
-//        [--interval-ms 25] [--attempt-timeout-ms 2000] [--limit-s 60] [--bed-wait-s 900]
+//        [--interval-ms 25] [--attempt-timeout-ms 2000] [--max-in-flight 20] [--limit-s 60]
+//        [--bed-wait-s 900]
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     'attempt-timeout-ms': { type: 'string', default: '2000' },
     'limit-s': { type: 'string', default: '60' },
     'bed-wait-s': { type: 'string', default: '900' },
+    'max-in-flight': { type: 'string', default: '20' },
   },
 });
 const TRIALS = Number(values.trials);
@@ -51,11 +53,14 @@ const INTERVAL_MS = Number(values['interval-ms']);
 const ATTEMPT_TIMEOUT_MS = Number(values['attempt-timeout-ms']);
 const LIMIT_MS = Number(values['limit-s']) * 1000;
 const BED_WAIT_MS = Number(values['bed-wait-s']) * 1000;
+/** Attempts in flight per survivor at most (requests that hang until their limit pile up otherwise). */
+const MAX_IN_FLIGHT = Number(values['max-in-flight']);
 if (!Number.isInteger(TRIALS) || TRIALS < 1 || TRIALS > 100) throw new Error('--trials must be 1..100');
 if (!(INTERVAL_MS >= 5 && INTERVAL_MS <= 1000)) throw new Error('--interval-ms must be 5..1000');
 if (!(ATTEMPT_TIMEOUT_MS >= 100 && ATTEMPT_TIMEOUT_MS <= 30_000)) throw new Error('--attempt-timeout-ms must be 100..30000');
 if (!(LIMIT_MS >= 5000 && LIMIT_MS <= 300_000)) throw new Error('--limit-s must be 5..300');
 if (!(BED_WAIT_MS >= 0 && BED_WAIT_MS <= 3_600_000)) throw new Error('--bed-wait-s must be 0..3600');
+if (!Number.isInteger(MAX_IN_FLIGHT) || MAX_IN_FLIGHT < 1 || MAX_IN_FLIGHT > 200) throw new Error('--max-in-flight must be 1..200');
 if (SYSTEMS.length === 0 || SYSTEMS.some((s) => s !== 'tsswarm' && s !== 'swarm')) throw new Error('--systems: tsswarm and/or swarm');
 
 const IMAGE = 'tsswarm/web:latest';
@@ -283,7 +288,7 @@ async function trial(s: ManagerSystem, i: number): Promise<TrialResult> {
     try {
       fw = await firstCommittedWrite(
         survivors.map((h) => ({ name: `h${h}`, sock: s.sock(h), api: s.api })),
-        { service: PROBE, label: 'bench.write', intervalMs: INTERVAL_MS, attemptTimeoutMs: ATTEMPT_TIMEOUT_MS, limitMs: LIMIT_MS, maxInFlight: Math.max(2, Math.ceil(ATTEMPT_TIMEOUT_MS / INTERVAL_MS)) },
+        { service: PROBE, label: 'bench.write', intervalMs: INTERVAL_MS, attemptTimeoutMs: ATTEMPT_TIMEOUT_MS, limitMs: LIMIT_MS, maxInFlight: MAX_IN_FLIGHT },
       );
       res.ms = fw.at - t0;
       res.via = fw.target;
