@@ -7,6 +7,7 @@ import type { DesiredNetwork } from './desired.js';
 import { CommandError, OverlayNetworkError } from './errors.js';
 import { BRIDGE, VXLAN, tmpVxlanName } from './names.js';
 import type { EndpointAdd, NetworkPlan, SandboxRemoval } from './plan.js';
+import { sysctlAssignments } from './sysctls.js';
 import { VXLAN_PORT } from './types.js';
 
 export interface ApplyContext {
@@ -37,9 +38,8 @@ export async function createSandbox(ctx: ApplyContext, dn: DesiredNetwork): Prom
   const tmp = tmpVxlanName(vni);
   try {
     await ctx.run.run(['ip', 'netns', 'add', sb]);
-    // A new netns inherits IPv4 forwarding from the initial one (on wherever Docker runs):
-    // a sandbox only bridges, it must never route.
-    await ctx.run.run(['nsenter', `--net=/var/run/netns/${sb}`, 'sysctl', '-qw', 'net.ipv4.ip_forward=0']);
+    // No forwarding, no bridge netfilter (sysctls.ts); -e: the bridge ones exist only with br_netfilter.
+    await ctx.run.run(['nsenter', `--net=/var/run/netns/${sb}`, 'sysctl', '-e', '-qw', ...sysctlAssignments()]);
     await ctx.run.run(ip(sb, '-batch', '-'), {
       input: batch([
         'link set lo up',
@@ -80,9 +80,16 @@ export async function createSandbox(ctx: ApplyContext, dn: DesiredNetwork): Prom
   }
 }
 
-/** In-place fixes of a kept sandbox: stray/mismatched links out, aliases rewritten. */
+/** In-place fixes of a kept sandbox: sysctls, stray/mismatched links out, aliases rewritten. */
 export async function fixSandbox(ctx: ApplyContext, p: NetworkPlan): Promise<void> {
   const sb = p.net.sandbox;
+  if (p.sysctls.length > 0) {
+    try {
+      await ctx.run.run(['nsenter', `--net=/var/run/netns/${sb}`, 'sysctl', '-qw', ...p.sysctls]);
+    } catch (e) {
+      throw new OverlayNetworkError('SANDBOX_FAILED', p.net.net.id, p.net.net.vni, 'writing sandbox sysctls failed', undefined, { cause: e });
+    }
+  }
   if (p.removeLinks.length > 0) {
     // -force: a veth whose container died since the read is already gone, and that must not
     // stop the others. What really failed shows up again at the next read (and an add that

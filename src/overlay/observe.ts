@@ -15,6 +15,7 @@ import {
   type VxlanInfo,
 } from './iproute-json.js';
 import { BRIDGE, VXLAN, parseBridgeAlias, parseEndpointAlias, parseSandboxName, type BridgeAlias, type EndpointAlias } from './names.js';
+import { SANDBOX_SYSCTL_PATHS, parseSysctlDump } from './sysctls.js';
 
 export interface ObservedVeth {
   link: IpLink;
@@ -35,6 +36,8 @@ export interface ObservedSandbox {
   fdb: FdbEntry[];
   /** MACs the bridge has learned behind vxlan0 (a cache, not programmed state). */
   learned: string[];
+  /** The sandbox's SANDBOX_SYSCTLS that could be read (name → value); absent ones do not exist there. */
+  sysctls: Map<string, string>;
 }
 
 export interface ObservedContainer {
@@ -72,9 +75,10 @@ export async function listSandboxes(run: CommandRunner, prefix: string): Promise
   return out.sort((a, b) => a.vni - b.vni);
 }
 
-// One process reads everything: a sandbox costs three cheap forks of ip/bridge inside the
-// shell instead of three spawns from Node (which cost far more on a busy host). Names and PIDs
-// are positional arguments, never part of the script text.
+// One process reads everything: a sandbox costs four cheap forks (ip, bridge, nsenter+grep for
+// its sysctls: /proc/sys/net shows the reader's netns) inside the shell instead of spawns from
+// Node (which cost far more on a busy host). Names and PIDs are positional arguments, never
+// part of the script text; the sysctl paths are constants.
 const READ_SCRIPT = `
 p=$1; shift
 if [ "$p" != - ]; then
@@ -84,6 +88,7 @@ if [ "$p" != - ]; then
     echo "@@sb $n"; ip -n "$n" -json -d addr show; r=$?; echo; echo "@@rc $r"
     echo "@@neigh $n"; ip -n "$n" -json neigh show; r=$?; echo; echo "@@rc $r"
     echo "@@fdb $n"; bridge -n "$n" -json fdb show; r=$?; echo; echo "@@rc $r"
+    echo "@@sysctl $n"; nsenter --net="$f" grep -H . ${SANDBOX_SYSCTL_PATHS.join(' ')} 2>/dev/null; echo; echo "@@rc 0"
   done
 fi
 for pid in "$@"; do
@@ -140,7 +145,9 @@ async function readOnce(run: CommandRunner, prefix: string | undefined, pids: re
     if (addrs.rc !== 0) throw new SandboxReadError(name, 'links');
     if (neigh?.rc !== 0) throw new SandboxReadError(name, 'neighbours');
     if (fdb?.rc !== 0) throw new SandboxReadError(name, 'fdb');
-    sandboxes.push(toSandbox(name, vni, addrs.text, neigh.text, fdb.text));
+    const sb = toSandbox(name, vni, addrs.text, neigh.text, fdb.text);
+    sb.sysctls = parseSysctlDump(sections.get(`sysctl ${name}`)?.text ?? '');
+    sandboxes.push(sb);
   }
   const containers = new Map<number, ObservedContainer>();
   unique.forEach((pid, i) => {
@@ -155,7 +162,7 @@ async function readOnce(run: CommandRunner, prefix: string | undefined, pids: re
 }
 
 function toSandbox(name: string, vni: number, addrText: string, neighText: string, fdbText: string): ObservedSandbox {
-  const sb: ObservedSandbox = { name, vni, bridge: undefined, vxlan: undefined, veths: [], strays: [], neigh: [], fdb: [], learned: [] };
+  const sb: ObservedSandbox = { name, vni, bridge: undefined, vxlan: undefined, veths: [], strays: [], neigh: [], fdb: [], learned: [], sysctls: new Map() };
   for (const link of parseLinks(parseJsonStream(addrText)[0] ?? [])) {
     if (link.name === 'lo') continue;
     if (link.name === BRIDGE && link.kind === 'bridge') sb.bridge = { ...link, meta: parseBridgeAlias(link.alias) };

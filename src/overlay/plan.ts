@@ -3,6 +3,7 @@
 import type { DesiredLocal, DesiredNetwork, NormalizedState } from './desired.js';
 import { BRIDGE, formatEndpointAlias } from './names.js';
 import type { ObservedContainer, ObservedSandbox, ObservedVeth } from './observe.js';
+import { sysctlFixes } from './sysctls.js';
 import { VXLAN_PORT } from './types.js';
 
 export interface EndpointAdd {
@@ -35,6 +36,8 @@ export interface NetworkPlan {
   /** Links in a kept sandbox to delete: endpoints that left or do not match, strays. */
   removeLinks: string[];
   aliasUpdates: Array<{ veth: string; alias: string }>;
+  /** `name=value` sysctls of a kept sandbox to rewrite (see sysctls.ts). */
+  sysctls: string[];
   add: EndpointAdd[];
   peers: PeerChanges;
 }
@@ -140,6 +143,7 @@ export function planSync(input: PlanInput): Plan {
       bridgeAlias: undefined,
       removeLinks: [],
       aliasUpdates: [],
+      sysctls: [],
       add: [],
       peers: { fdbDel: [], fdbAppend: [], neighDel: [], neighReplace: [], learnedDel: [] },
     };
@@ -160,6 +164,8 @@ export function planSync(input: PlanInput): Plan {
       plan.bridgeAlias = dn.bridgeAlias;
       counts.networksUpdated += 1;
     }
+    plan.sysctls = sysctlFixes(sb.sysctls);
+    if (plan.sysctls.length > 0) counts.networksUpdated += 1;
     plan.removeLinks.push(...sb.strays);
     counts.networksUpdated += sb.strays.length;
     const byTask = new Map(dn.local.map((ep) => [ep.taskId, ep]));

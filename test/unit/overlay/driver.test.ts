@@ -10,6 +10,8 @@ import { NetnsLab, canRunLab, inNs, sh, type LabContainer } from './netns-lab.js
 
 const log = pino({ level: process.env['TSSWARM_TEST_LOG'] ?? 'silent' });
 const skip = await canRunLab();
+/** br_netfilter loaded (its sysctls exist): Docker loads it, and then sandboxes turn it off. */
+const brNetfilter = async (): Promise<boolean> => (await inNs('tsovt1-4097', ['test', '-e', '/proc/sys/net/bridge/bridge-nf-call-iptables'])).code === 0;
 
 const netA: OverlayNetwork = { id: 'netA', name: 'front', vni: 4097, subnet: '10.0.9.0/24', gateway: '10.0.9.1' };
 const netB: OverlayNetwork = { id: 'netB', name: 'back', vni: 4098, subnet: '10.0.10.0/24', gateway: '10.0.10.1' };
@@ -91,6 +93,12 @@ void describe('OverlayDriver on a 3-host netns lab', { skip }, () => {
     ]);
     // Sandboxes bridge, never route (a new netns would inherit forwarding from the host).
     assert.equal((await sh(['ip', 'netns', 'exec', 'tsovt1-4097', 'sysctl', '-n', 'net.ipv4.ip_forward'])).trim(), '0');
+    // With br_netfilter loaded, bridged frames skip the (empty) netfilter hooks of the sandbox.
+    if (await brNetfilter()) {
+      for (const k of ['iptables', 'ip6tables', 'arptables']) {
+        assert.equal((await sh(['ip', 'netns', 'exec', 'tsovt1-4097', 'sysctl', '-n', `net.bridge.bridge-nf-call-${k}`])).trim(), '0', k);
+      }
+    }
     // The VXLAN socket is in the host netns (the underlay), not in the sandbox.
     assert.match(await sh(['ip', 'netns', 'exec', 'tsovt-h1', 'cat', '/proc/net/udp']), /:12B5 /);
     assert.doesNotMatch(await sh(['ip', 'netns', 'exec', 'tsovt1-4097', 'cat', '/proc/net/udp']), /:12B5 /);
@@ -199,6 +207,19 @@ void describe('OverlayDriver on a 3-host netns lab', { skip }, () => {
     assert.ok(await ping(c['c1']!, '10.0.9.3'));
     assert.ok(await ping(c['c1']!, '10.0.9.4'));
     assert.equal(total(await syncAll()), 0);
+  });
+
+  void test('bridge netfilter switched back on in a sandbox (br_netfilter reloaded) is switched off in place', async (t) => {
+    if (!(await brNetfilter())) return t.skip('br_netfilter is not loaded');
+    const nf = async (): Promise<string> => (await sh(['ip', 'netns', 'exec', 'tsovt2-4097', 'sysctl', '-n', 'net.bridge.bridge-nf-call-iptables'])).trim();
+    await sh(['ip', 'netns', 'exec', 'tsovt2-4097', 'sysctl', '-qw', 'net.bridge.bridge-nf-call-iptables=1']);
+    const veth = (await sh(['ip', '-n', 'tsovt2-4097', '-o', 'link', 'show', 'type', 'veth'])).trim();
+    const r = await drivers[1]!.sync(stateFor(1));
+    assert.deepEqual([r.networksUpdated, r.networksRebuilt, r.localAdded, r.changes], [1, 0, 0, 1]);
+    assert.equal(await nf(), '0');
+    assert.equal((await sh(['ip', '-n', 'tsovt2-4097', '-o', 'link', 'show', 'type', 'veth'])).trim(), veth, 'the endpoint was kept');
+    assert.equal(total(await syncAll()), 0);
+    assert.ok(await ping(c['c1']!, '10.0.9.3'));
   });
 
   void test('two endpoints of one network on the same host talk through the sandbox bridge', async () => {

@@ -42,7 +42,7 @@ void describe('OverlayDriver with a scripted runner', () => {
     const lines = run.calls.map((c) => [c.argv.filter((a) => !a.includes('\n')).join(' '), ...(c.input?.trim().split('\n') ?? [])]);
     assert.deepEqual(lines.slice(1), [
       ['ip netns add tsov-4097'],
-      ['nsenter --net=/var/run/netns/tsov-4097 sysctl -qw net.ipv4.ip_forward=0'],
+      ['nsenter --net=/var/run/netns/tsov-4097 sysctl -e -qw net.ipv4.ip_forward=0 net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 net.bridge.bridge-nf-call-arptables=0'],
       [
         'ip -n tsov-4097 -batch -',
         'link set lo up',

@@ -9,6 +9,7 @@ import { parseJsonStream, type IpLink } from '../../../src/overlay/iproute-json.
 import { formatEndpointAlias, parseBridgeAlias, parseEndpointAlias, parseSandboxName, formatBridgeAlias } from '../../../src/overlay/names.js';
 import type { ObservedContainer, ObservedSandbox } from '../../../src/overlay/observe.js';
 import { planSync, type Plan } from '../../../src/overlay/plan.js';
+import { SANDBOX_SYSCTL_PATHS, parseSysctlDump, sysctlAssignments, sysctlFixes } from '../../../src/overlay/sysctls.js';
 import type { OverlayDesiredState, OverlayNetwork } from '../../../src/overlay/types.js';
 
 const UNDERLAY = '10.198.0.11';
@@ -60,6 +61,12 @@ function programmedAs(nets: DesiredNetwork[]): { sandboxes: ObservedSandbox[]; c
       neigh: dn.remote.map((r) => ({ ip: r.ip, mac: r.mac, dev: 'vxlan0', permanent: true })),
       fdb: dn.remote.map((r) => ({ mac: r.mac, dev: 'vxlan0', dst: r.hostAddr, master: undefined, permanent: true })),
       learned: dn.remote.map((r) => r.mac),
+      sysctls: new Map([
+        ['net.ipv4.ip_forward', '0'],
+        ['net.bridge.bridge-nf-call-iptables', '0'],
+        ['net.bridge.bridge-nf-call-ip6tables', '0'],
+        ['net.bridge.bridge-nf-call-arptables', '0'],
+      ]),
     };
   });
   return { sandboxes, containers: new Map([[100, { pid: 100, netns: 'ns100', links: containerLinks }]]) };
@@ -103,6 +110,30 @@ void describe('overlay helpers', () => {
 
   void test('parseJsonStream splits ip -batch -json output', () => {
     assert.deepEqual(parseJsonStream('[{"a":"]["}]\n[]\n[{"b":1},{"c":"\\"["}]\n'), [[{ a: '][' }], [], [{ b: 1 }, { c: '"[' }]]);
+  });
+});
+
+void describe('sandbox sysctls', () => {
+  void test('the read-back dump parses into names; other lines are ignored', () => {
+    assert.deepEqual(SANDBOX_SYSCTL_PATHS[0], '/proc/sys/net/ipv4/ip_forward');
+    const dump = ['/proc/sys/net/ipv4/ip_forward:0', '/proc/sys/net/bridge/bridge-nf-call-iptables:1', '/proc/sys/net/ipv4/tcp_mem:1 2 3', 'garbage', ''].join('\n');
+    assert.deepEqual(
+      [...parseSysctlDump(dump)],
+      [
+        ['net.ipv4.ip_forward', '0'],
+        ['net.bridge.bridge-nf-call-iptables', '1'],
+      ],
+    );
+    assert.deepEqual(sysctlFixes(parseSysctlDump(dump)), ['net.bridge.bridge-nf-call-iptables=0']);
+  });
+
+  void test('creation writes forwarding and all three bridge netfilter switches off', () => {
+    assert.deepEqual(sysctlAssignments(), [
+      'net.ipv4.ip_forward=0',
+      'net.bridge.bridge-nf-call-iptables=0',
+      'net.bridge.bridge-nf-call-ip6tables=0',
+      'net.bridge.bridge-nf-call-arptables=0',
+    ]);
   });
 });
 
@@ -161,7 +192,7 @@ void describe('planSync', () => {
     assert.deepEqual(p.removals, []);
     for (const n of p.networks) {
       assert.equal(n.action, 'keep');
-      assert.deepEqual([n.add, n.removeLinks, n.aliasUpdates, n.bridgeAlias], [[], [], [], undefined]);
+      assert.deepEqual([n.add, n.removeLinks, n.aliasUpdates, n.bridgeAlias, n.sysctls], [[], [], [], undefined, []]);
       assert.deepEqual(n.peers, { fdbDel: [], fdbAppend: [], neighDel: [], neighReplace: [], learnedDel: [] });
     }
   });
@@ -225,6 +256,26 @@ void describe('planSync', () => {
     assert.equal(b!.aliasUpdates.length, 1);
     assert.match(b!.aliasUpdates[0]!.alias, /pid=101,ns=ns100$/);
     assert.deepEqual(p.counts, { ...zero, localRemoved: 1, localAdded: 1, localUpdated: 1 });
+  });
+
+  void test('sandbox sysctls: bridge netfilter back on (br_netfilter reloaded) or forwarding on are fixed in place', () => {
+    const observed = programmedAs(norm(state()).networks);
+    observed.sandboxes[0]!.sysctls.set('net.bridge.bridge-nf-call-iptables', '1');
+    observed.sandboxes[0]!.sysctls.set('net.bridge.bridge-nf-call-ip6tables', '1');
+    observed.sandboxes[1]!.sysctls.set('net.ipv4.ip_forward', '1');
+    const p = plan(state(), observed);
+    assert.deepEqual(p.networks.map((n) => n.action), ['keep', 'keep']);
+    assert.deepEqual(p.networks.map((n) => n.sysctls), [['net.bridge.bridge-nf-call-iptables=0', 'net.bridge.bridge-nf-call-ip6tables=0'], ['net.ipv4.ip_forward=0']]);
+    assert.deepEqual(p.counts, { ...zero, networksUpdated: 2 });
+  });
+
+  void test('sandbox sysctls that do not exist (no br_netfilter) or could not be read are no change', () => {
+    const observed = programmedAs(norm(state()).networks);
+    observed.sandboxes[0]!.sysctls = new Map([['net.ipv4.ip_forward', '0']]);
+    observed.sandboxes[1]!.sysctls = new Map();
+    const p = plan(state(), observed);
+    assert.deepEqual(p.networks.map((n) => n.sysctls), [[], []]);
+    assert.deepEqual(p.counts, zero);
   });
 
   void test('names: lowest free ethN, explicit names honoured first, a gone container is a problem', () => {
