@@ -1,12 +1,13 @@
 // The load balancer's public surface: routing mesh (published ports) and service VIPs.
-export { createLoadBalancer } from './create.js';
-export type { CreateLoadBalancerOptions } from './create.js';
+export { chooseLbMode, createLoadBalancer } from './create.js';
+export type { CreateLoadBalancerOptions, LbModeChoice } from './create.js';
 export { NftLoadBalancer, DEFAULT_MASQ_MARK } from './nft-load-balancer.js';
 export type { NftLoadBalancerOptions } from './nft-load-balancer.js';
 export { UserspaceProxy, DEFAULT_UDP_IDLE_MS } from './userspace-proxy.js';
 export type { UserspaceProxyOptions } from './userspace-proxy.js';
 export { spawnRunner, inNetns } from './command.js';
 export { LbError, LbStateError, NftError } from './errors.js';
+export { isLbMode, LB_MODES } from './types.js';
 export type {
   Backend,
   CommandResult,

@@ -44,13 +44,23 @@ export class NftLoadBalancer implements LoadBalancer {
 
   /** True when nft can create and delete a table here (probe on a scratch table). */
   static async available(opts: { run?: CommandRunner; netns?: string } = {}): Promise<boolean> {
+    return (await NftLoadBalancer.probe(opts)) === undefined;
+  }
+
+  /**
+   * Creates and deletes a scratch table in one transaction. Returns undefined when nft works
+   * here, else why not (nft's first error line, or that nft cannot be started).
+   */
+  static async probe(opts: { run?: CommandRunner; netns?: string } = {}): Promise<string | undefined> {
     const run = inNetns(opts.run ?? spawnRunner, opts.netns);
     const probe = `tsswarm_probe_${process.pid}`;
     try {
       const r = await run('nft', ['-f', '-'], { input: `add table ip ${probe}\ndelete table ip ${probe}\n` });
-      return r.code === 0;
-    } catch {
-      return false; // nft (or ip) is not installed
+      if (r.code === 0) return undefined;
+      const first = r.stderr.split('\n').find((l) => l.trim() !== '')?.trim();
+      return `nft exited ${r.code}${first ? `: ${first}` : ''}`;
+    } catch (err) {
+      return `cannot run nft: ${err instanceof Error ? err.message : String(err)}`; // nft (or ip) is not installed
     }
   }
 

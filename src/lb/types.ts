@@ -46,6 +46,13 @@ export interface SyncResult {
 
 export type LbMode = 'nftables' | 'userspace';
 
+export const LB_MODES: readonly LbMode[] = ['nftables', 'userspace'];
+
+/** True for a known data-path name (e.g. the lb_mode a worker reported). */
+export function isLbMode(v: unknown): v is LbMode {
+  return typeof v === 'string' && (LB_MODES as readonly string[]).includes(v);
+}
+
 /** What the worker agent drives; implemented by NftLoadBalancer and UserspaceProxy. */
 export interface LoadBalancer {
   readonly mode: LbMode;

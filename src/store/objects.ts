@@ -30,6 +30,8 @@ export interface NodeDescription {
   Platform: { Architecture: string; OS: string };
   Resources: { NanoCPUs: number; MemoryBytes: number };
   Engine: { EngineVersion: string; Labels: Record<string, string> };
+  /** tsswarm-specific (ignored by the docker CLI): the routing mesh's data path, as the node probed it. */
+  TSSwarm?: { LoadBalancer?: 'nftables' | 'userspace' };
 }
 
 export interface ManagerStatus {

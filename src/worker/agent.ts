@@ -38,6 +38,8 @@ export interface AgentOptions {
   description: EngineDescription;
   nodeLabels?: Record<string, string>;
   advertiseAddr?: string;
+  /** The routing mesh's data path on this node ("nftables" | "userspace"), sent in Register. */
+  lbMode?: string;
   executor: Executor;
   log: Logger;
   /** How long the first session may take to open before start() fails. */
@@ -138,6 +140,7 @@ export class Agent {
         engine_labels: d.engineLabels,
         node_labels: this.opts.nodeLabels ?? {},
         addr: this.opts.advertiseAddr ?? '',
+        lb_mode: this.opts.lbMode ?? '',
       },
     });
     stream.on('data', (msg: ManagerMessage__Output) => this.onMessage(addr, msg));

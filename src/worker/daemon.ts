@@ -85,6 +85,7 @@ export async function startLocalWorker(o: LocalWorkerOptions): Promise<RunningWo
     description,
     ...(o.labels ? { nodeLabels: o.labels } : {}),
     ...(o.advertiseAddr ? { advertiseAddr: o.advertiseAddr } : {}),
+    ...(network?.lbMode ? { lbMode: network.lbMode.mode } : {}),
     executor,
     log: o.log,
     ...(o.joinTimeoutMs ? { firstConnectTimeoutMs: o.joinTimeoutMs } : {}),

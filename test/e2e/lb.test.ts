@@ -3,10 +3,13 @@
 // task reaches the service by name). Manager on host 1 (drain: no tasks, so every connection
 // there crosses the overlay), workers on hosts 2 and 3.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
+import { prettyNode } from '../../src/cli/commands/node/inspect.js';
 import { OverlayDriver, type ProgrammedState } from '../../src/overlay/index.js';
+import type { Node } from '../../src/store/objects.js';
 import { Bed } from '../harness/bed.js';
 import { ROOT, waitFor } from '../harness/cluster.js';
 import { BedCluster, sandboxPrefix, serviceSpec, type RunningTask } from '../unit/worker-network/bed-cluster.js';
@@ -74,6 +77,22 @@ describe('load balancing on the bed (routing mesh + VIPs)', { skip, timeout: 600
 
   after(async () => {
     await c?.down();
+  });
+
+  test('every node probed its data path at start, logged it with the reason, and node inspect shows it', async () => {
+    const nodes = (await c.api('GET', '/nodes')) as Node[];
+    assert.equal(nodes.length, 3);
+    for (const n of nodes) {
+      assert.equal(n.Description.TSSwarm?.LoadBalancer, 'nftables', `${n.Description.Hostname}: ${JSON.stringify(n.Description)}`);
+      assert.match(prettyNode(n), /^Load Balancer:\s+nftables$/m);
+    }
+    for (const h of [1, 2, 3]) {
+      const lines = (await readFile(path.join(c.dir, `h${h}.log`), 'utf8')).split('\n').filter((l) => l.includes('"lb.mode"'));
+      const modeLines = lines.map((l) => JSON.parse(l) as { msg?: string; reason?: string }).filter((l) => l.msg?.startsWith('load balancer mode'));
+      assert.equal(modeLines.length, 1, `h${h}: logged once: ${JSON.stringify(lines)}`);
+      assert.equal(modeLines[0]?.msg, 'load balancer mode: nftables');
+      assert.match(modeLines[0]?.reason ?? '', /nft can create tables/);
+    }
   });
 
   test('100 sequential connections to :8080 on one node → each of the 5 tasks answers exactly 20 (host address and 127.0.0.1), and the same through a node without tasks', async () => {

@@ -11,6 +11,7 @@ import type { Register__Output } from '../../generated/tsswarm/dispatcher/v1/Reg
 import type { TaskStatus__Output } from '../../generated/tsswarm/dispatcher/v1/TaskStatus.js';
 import type { WorkerMessage__Output } from '../../generated/tsswarm/dispatcher/v1/WorkerMessage.js';
 import { newId } from '../../common/ids.js';
+import { isLbMode } from '../../lb/index.js';
 import { isTerminal, taskStateRank, TASK_STATE_ORDER, type Node, type Task, type TaskState } from '../../store/objects.js';
 import type { Store } from '../../store/store.js';
 import { checkJoinToken, InvalidTokenError } from '../tokens.js';
@@ -185,6 +186,7 @@ export class Dispatcher {
       Platform: { OS: reg.os, Architecture: reg.arch },
       Resources: { NanoCPUs: Number(reg.nano_cpus), MemoryBytes: Number(reg.memory_bytes) },
       Engine: { EngineVersion: reg.engine_version, Labels: { ...reg.engine_labels } },
+      ...(isLbMode(reg.lb_mode) ? { TSSwarm: { LoadBalancer: reg.lb_mode } } : {}),
     };
     return this.store.update((tx) => {
       const known = reg.node_id ? tx.get('nodes', reg.node_id) : undefined;

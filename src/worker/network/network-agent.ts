@@ -10,7 +10,7 @@ import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { buildTable, type DnsServer } from '../../dns/index.js';
 import { setTaskDnsServers } from '../../engine/docker/container-spec.js';
-import { createLoadBalancer, type LoadBalancer } from '../../lb/index.js';
+import { chooseLbMode, createLoadBalancer, isLbMode, type LbModeChoice, type LoadBalancer } from '../../lb/index.js';
 import { OverlayDriver } from '../../overlay/index.js';
 import type { AssignedTask, Executor, TaskStatusReport } from '../types.js';
 import { HOST_INGRESS_IFNAME, lbState, overlayState, underlayAddrOf, vipTargetsFor, type LocalContainer, type NetworkView } from './desired.js';
@@ -39,6 +39,8 @@ export interface NetworkAgentOptions {
    * simulated on one machine (the test bed) each need their own.
    */
   sandboxPrefix?: string;
+  /** Force the routing mesh's data path instead of probing nft (default: TSSWARM_LB_MODE, else probe). */
+  lbMode?: string;
 }
 
 /** Full resync period: repairs links, tables and entries changed behind the agent's back (ms). */
@@ -68,6 +70,8 @@ export class NetworkAgent {
   private readonly clientAddrs = new Map<string, string[]>();
   private driver?: OverlayDriver;
   private lb?: LoadBalancer;
+  /** The data path chosen at start (reported to the manager); the balancer itself is built on first use. */
+  private lbChoice?: LbModeChoice;
   private readonly vipTables: VipTables;
   private readonly anchor = new HostAnchor();
   private dns?: DnsServer;
@@ -111,9 +115,16 @@ export class NetworkAgent {
       return false;
     }
     this.lock = lock;
+    this.lbChoice = await this.chooseLbMode();
+    this.log.info({ 'lb.mode': this.lbChoice.mode, reason: this.lbChoice.reason }, `load balancer mode: ${this.lbChoice.mode}`);
     if (this.opts.dns !== false) await this.startDns();
     this.resyncTimer = setInterval(() => this.request(), this.opts.resyncMs ?? RESYNC_MS);
     return true;
+  }
+
+  /** The routing mesh's data path on this host, known once start() returned true. */
+  get lbMode(): LbModeChoice | undefined {
+    return this.lbChoice;
   }
 
   async stop(): Promise<void> {
@@ -229,6 +240,14 @@ export class NetworkAgent {
     if ((this.opts.dnsPort ?? 53) === 53) setTaskDnsServers([started.host]);
   }
 
+  private async chooseLbMode(): Promise<LbModeChoice> {
+    const fromEnv = process.env.TSSWARM_LB_MODE;
+    const wanted = this.opts.lbMode ?? (fromEnv || undefined);
+    if (wanted !== undefined && !isLbMode(wanted)) this.log.warn({ wanted }, 'unknown load balancer mode (nftables or userspace): probing instead');
+    const forcedBy = this.opts.lbMode !== undefined ? 'the worker options' : 'TSSWARM_LB_MODE';
+    return chooseLbMode(isLbMode(wanted) ? { forced: wanted, forcedBy } : {});
+  }
+
   private async learnAddrs(taskId: string, containerId: string): Promise<void> {
     try {
       const addrs = await containerAddrs(this.docker, containerId);
@@ -337,7 +356,7 @@ export class NetworkAgent {
     const state = lbState(view);
     if (!this.lb) {
       if (state.ingress.length === 0) return 0;
-      this.lb = await createLoadBalancer({ log: this.log });
+      this.lb = await createLoadBalancer({ log: this.log, ...(this.lbChoice ? { mode: this.lbChoice.mode } : {}) });
     }
     const r = await this.lb.sync(state);
     return r.changedServices;

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { silentLogger } from '../../../src/common/log.js';
-import { createLoadBalancer } from '../../../src/lb/create.js';
+import { chooseLbMode, createLoadBalancer } from '../../../src/lb/create.js';
 import { NftLoadBalancer } from '../../../src/lb/nft-load-balancer.js';
 import type { CommandRunner } from '../../../src/lb/types.js';
 import { canUseKernel } from './netns-bed.js';
@@ -32,6 +32,18 @@ void describe('createLoadBalancer', () => {
     assert.equal(lb.mode, 'userspace');
     assert.ok(lines.some((l) => l['lb.mode'] === 'userspace'));
     await lb.teardown();
+  });
+
+  void it('chooseLbMode: the mode and why (what the worker logs and reports)', async () => {
+    assert.deepEqual(await chooseLbMode({ run: failing }), { mode: 'userspace', reason: 'nftables unusable (nft exited 1: Error: Could not process rule: Operation not permitted)' });
+    const gone = await chooseLbMode({ run: missing });
+    assert.equal(gone.mode, 'userspace');
+    assert.match(gone.reason, /^nftables unusable \(cannot run nft: spawn nft ENOENT\)$/);
+    const ok: CommandRunner = async () => ({ code: 0, stdout: '', stderr: '' });
+    assert.deepEqual(await chooseLbMode({ run: ok }), { mode: 'nftables', reason: 'nft can create tables in this network namespace' });
+    // Forced: nft is not even run.
+    assert.deepEqual(await chooseLbMode({ run: missing, forced: 'nftables', forcedBy: 'TSSWARM_LB_MODE' }), { mode: 'nftables', reason: 'forced by TSSWARM_LB_MODE' });
+    assert.deepEqual(await chooseLbMode({ run: failing, forced: 'userspace' }), { mode: 'userspace', reason: 'forced' });
   });
 
   void it('the probe creates and deletes a scratch table in one transaction', async () => {

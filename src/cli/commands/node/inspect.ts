@@ -43,6 +43,7 @@ export function prettyNode(n: Node): string {
   const mem = n.Description.Resources?.MemoryBytes;
   line('Memory', mem === undefined ? undefined : `${(mem / 1024 ** 3).toFixed(1)}GiB`, 1);
   line('Engine Version', n.Description.Engine?.EngineVersion);
+  line('Load Balancer', n.Description.TSSwarm?.LoadBalancer);
   return out.join('\n') + '\n';
 }
 

@@ -14,6 +14,7 @@ export interface Register {
   'engine_labels'?: ({[key: string]: string});
   'node_labels'?: ({[key: string]: string});
   'addr'?: (string);
+  'lb_mode'?: (string);
 }
 
 export interface Register__Output {
@@ -28,4 +29,5 @@ export interface Register__Output {
   'engine_labels': ({[key: string]: string});
   'node_labels': ({[key: string]: string});
   'addr': (string);
+  'lb_mode': (string);
 }
