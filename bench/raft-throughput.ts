@@ -4,8 +4,9 @@
 // commit latency (propose -> applied on the leader).
 //
 //   node --import tsx bench/raft-throughput.ts [--seconds 5] [--size 128]
-//        [--concurrency 1,16,256] [--cpu-prof DIR]
-// --cpu-prof writes a V8 CPU profile of every member process into DIR.
+//        [--concurrency 1,16,256] [--cpu-prof DIR] [--stats]
+// --cpu-prof writes a V8 CPU profile of every member process into DIR/<id>;
+// --stats prints each member's Ready, fsync, message and batching rates per run.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,11 +15,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { RaftNode } from '../src/raft/node.js';
+import { RaftNode, type RaftNodeStats } from '../src/raft/node.js';
 import { GrpcTransport } from '../src/raft/transport-grpc.js';
 
-type ToChild = { kind: 'start'; peers: Record<string, string> } | { kind: 'load'; concurrency: number; ms: number; size: number } | { kind: 'exit' };
-type ToParent = { kind: 'listening'; address: string } | { kind: 'leader'; id: string } | { kind: 'result'; count: number; p50: number; p99: number; errors: number };
+type ToChild = { kind: 'start'; peers: Record<string, string> } | { kind: 'load'; concurrency: number; ms: number; size: number } | { kind: 'stats' } | { kind: 'exit' };
+type ToParent =
+  | { kind: 'listening'; address: string }
+  | { kind: 'leader'; id: string }
+  | { kind: 'result'; count: number; p50: number; p99: number; errors: number }
+  | { kind: 'stats'; stats: RaftNodeStats };
 
 const SECRET = 'bench-secret';
 
@@ -42,6 +47,8 @@ async function child(id: string, dir: string): Promise<void> {
       });
     } else if (m.kind === 'load' && node) {
       void runLoad(node, m.concurrency, m.ms, m.size).then(send);
+    } else if (m.kind === 'stats' && node) {
+      send({ kind: 'stats', stats: node.stats() });
     } else if (m.kind === 'exit') {
       void node?.stop().then(() => process.exit(0));
     }
@@ -71,7 +78,13 @@ async function runLoad(node: RaftNode, concurrency: number, ms: number, size: nu
   return { kind: 'result', count: lat.length, p50: q(0.5), p99: q(0.99), errors };
 }
 
-async function parent(seconds: number, size: number, levels: number[], profDir: string | undefined): Promise<void> {
+function diff(a: RaftNodeStats, b: RaftNodeStats | undefined): RaftNodeStats {
+  const out = { ...a };
+  for (const k of Object.keys(a) as (keyof RaftNodeStats)[]) out[k] = a[k] - (b?.[k] ?? 0);
+  return out;
+}
+
+async function parent(seconds: number, size: number, levels: number[], profDir: string | undefined, showStats: boolean): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const dirs: string[] = [];
   const kids: ChildProcess[] = [];
@@ -94,6 +107,20 @@ async function parent(seconds: number, size: number, levels: number[], profDir: 
     for (const k of kids) k.send({ kind: 'start', peers: addresses } satisfies ToChild);
   });
   const lk = kids[['a', 'b', 'c'].indexOf(leader)] as ChildProcess;
+  const allStats = (): Promise<Record<string, RaftNodeStats>> => new Promise((resolve) => {
+    const got: Record<string, RaftNodeStats> = {};
+    const f = (m: ToParent, id: string): void => {
+      if (m.kind !== 'stats') return;
+      got[id] = m.stats;
+      if (Object.keys(got).length === kids.length) {
+        msgs.splice(msgs.indexOf(f), 1);
+        resolve(got);
+      }
+    };
+    msgs.push(f);
+    for (const k of kids) k.send({ kind: 'stats' } satisfies ToChild);
+  });
+  let prevStats = showStats ? await allStats() : {};
   console.log(`leader ${leader}; ${seconds}s per run, ${size}-byte entries, fsync on`);
   console.log('concurrency   writes/s   p50 ms   p99 ms   errors');
   for (const concurrency of levels) {
@@ -103,6 +130,17 @@ async function parent(seconds: number, size: number, levels: number[], profDir: 
     });
     msgs.pop();
     console.log(`${String(concurrency).padStart(11)}   ${(res.count / seconds).toFixed(0).padStart(8)}   ${res.p50.toFixed(1).padStart(6)}   ${res.p99.toFixed(1).padStart(6)}   ${res.errors}`);
+    if (showStats) {
+      const now = await allStats();
+      for (const [id, st] of Object.entries(now)) {
+        const d = diff(st, prevStats[id]);
+        const per = (n: number): string => (n / seconds).toFixed(0);
+        console.log(`              ${id}: ${per(d.readies)} Readys/s, ${per(d.fsyncs)} fsyncs/s, ${per(d.messages)} msgs/s, ` +
+          `${d.appends ? (d.entriesSent / d.appends).toFixed(1) : '-'} entries/append` +
+          (d.proposalBatches ? `, ${(d.proposals / d.proposalBatches).toFixed(1)} proposals/batch` : ''));
+      }
+      prevStats = now;
+    }
   }
   for (const k of kids) k.send({ kind: 'exit' } satisfies ToChild);
   await Promise.all(kids.map((k) => new Promise((r) => k.on('exit', r))));
@@ -112,8 +150,8 @@ async function parent(seconds: number, size: number, levels: number[], profDir: 
 const { values } = parseArgs({
   options: {
     child: { type: 'string' }, dir: { type: 'string' }, seconds: { type: 'string', default: '5' }, size: { type: 'string', default: '128' },
-    concurrency: { type: 'string', default: '1,16,256' }, 'cpu-prof': { type: 'string' },
+    concurrency: { type: 'string', default: '1,16,256' }, 'cpu-prof': { type: 'string' }, stats: { type: 'boolean', default: false },
   },
 });
 if (values.child && values.dir) await child(values.child, values.dir);
-else await parent(Number(values.seconds), Number(values.size), values.concurrency.split(',').map(Number), values['cpu-prof']);
+else await parent(Number(values.seconds), Number(values.size), values.concurrency.split(',').map(Number), values['cpu-prof'], values.stats);

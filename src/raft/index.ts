@@ -2,7 +2,7 @@
 
 export { RaftNode, RaftStoppedError } from './node.js';
 export { RaftTimeoutError } from './node-waiters.js';
-export type { RaftNodeOptions, StateMachine } from './node.js';
+export type { RaftNodeOptions, RaftNodeStats, StateMachine } from './node.js';
 export { GrpcTransport, PeerAuthError } from './transport-grpc.js';
 export type { RaftTransport, GrpcTransportOptions } from './transport-grpc.js';
 export {

@@ -118,6 +118,10 @@ export class MemoryStorage implements Storage {
     if (start.index > this.lastIndex() + 1) {
       throw new UnavailableError(start.index, this.lastIndex());
     }
+    if (start.index === this.lastIndex() + 1) {
+      for (const e of fresh) this.ents.push(e); // the common case: extend, no copy of the log
+      return;
+    }
     this.ents = [...this.ents.slice(0, start.index - off), ...fresh];
   }
 }

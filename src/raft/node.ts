@@ -15,7 +15,8 @@ import { Raft } from './raft.js';
 import { SnapshotStore } from './storage/snapshot.js';
 import { Wal } from './storage/wal.js';
 import { GrpcTransport, type RaftTransport } from './transport-grpc.js';
-import { canSendBeforePersist, type Entry, EntryType, type HardState, type NodeId, type Ready, type Snapshot, decodeConfChange } from './types.js';
+import { coalesceAcks } from './message-coalesce.js';
+import { canSendBeforePersist, type Entry, EntryType, type HardState, type Message, type NodeId, type Ready, type Snapshot, decodeConfChange } from './types.js';
 
 export { RaftTimeoutError };
 
@@ -59,6 +60,20 @@ export class RaftStoppedError extends RaftError {
   }
 }
 
+export interface RaftNodeStats {
+  /** Ready batches handled. */
+  readonly readies: number;
+  readonly proposals: number;
+  /** Batches the proposals were appended in (proposals / proposalBatches = mean batch). */
+  readonly proposalBatches: number;
+  /** Messages handed to the transport, of which `appends` were append messages carrying `entriesSent` entries. */
+  readonly messages: number;
+  readonly appends: number;
+  readonly entriesSent: number;
+  readonly fsyncs: number;
+  readonly walRecords: number;
+}
+
 interface QueuedProposal {
   readonly data: Uint8Array;
   resolve(v: { index: number }): void;
@@ -69,6 +84,7 @@ export class RaftNode {
   private readonly applyListeners = new Set<(e: Entry) => void>();
   private readonly leaderListeners = new Set<(leader: NodeId, isLeader: boolean) => void>();
   private readonly waiters = new Waiters();
+  private readonly counters = { readies: 0, proposals: 0, proposalBatches: 0, messages: 0, appends: 0, entriesSent: 0 };
   private readonly addresses: Record<NodeId, string>;
   private readonly timer: NodeJS.Timeout;
   private running: Promise<void> | undefined;
@@ -172,6 +188,11 @@ export class RaftNode {
   status(): { id: NodeId; role: string; term: number; leader: NodeId; commit: number; applied: number; voters: readonly NodeId[] } {
     const c = this.core;
     return { id: c.id, role: c.role, term: c.term, leader: c.lead, commit: c.log.committed, applied: c.log.applied, voters: c.confState().voters };
+  }
+
+  /** Counters since start, for benchmarks and diagnosis. */
+  stats(): RaftNodeStats {
+    return { ...this.counters, fsyncs: this.wal.stats.fsyncs, walRecords: this.wal.stats.records };
   }
 
   onApply(cb: (e: Entry) => void): () => void {
@@ -316,6 +337,8 @@ export class RaftNode {
       for (const p of batch) p.reject(e); // lost leadership meanwhile
       return;
     }
+    this.counters.proposalBatches++;
+    this.counters.proposals += batch.length;
     const ms = this.opts.proposalTimeoutMs ?? 30_000;
     batch.forEach((p, i) => this.waiters.addProposal('propose', at.first + i, at.term, ms, p.resolve, p.reject));
   }
@@ -338,7 +361,12 @@ export class RaftNode {
   }
 
   private async handleReady(rd: Ready): Promise<void> {
-    for (const m of rd.messages) if (canSendBeforePersist(m)) this.transport.send(m); // overlap with our fsync
+    this.counters.readies++;
+    for (const m of rd.messages) if (canSendBeforePersist(m)) this.send(m); // overlap with our fsync
+    // Committed entries that an earlier Ready already made durable here need not wait
+    // for this Ready's fsync: apply them (and answer their proposers) while it runs.
+    const early = rd.snapshot ? 0 : durablePrefix(rd.committedEntries, rd.entries[0]?.index ?? Infinity);
+    for (let i = 0; i < early; i++) this.applyEntry(rd.committedEntries[i] as Entry);
     if (rd.snapshot) await this.snaps.save(rd.snapshot);
     if (rd.hardState) this.unsavedHardState = rd.hardState;
     // A commit-index change alone needs no fsync: a lower commit after a crash is re-learned.
@@ -354,9 +382,9 @@ export class RaftNode {
     if (rd.snapshot && rd.snapshot.meta.index > this.mem.snapshot().meta.index) this.mem.applySnapshot(rd.snapshot);
     this.mem.append(rd.entries);
     if (rd.hardState) this.mem.setHardState(rd.hardState);
-    for (const m of rd.messages) if (!canSendBeforePersist(m)) this.transport.send(m);
+    for (const m of coalesceAcks(rd.messages)) if (!canSendBeforePersist(m)) this.send(m);
     if (rd.snapshot) this.restoreSnapshot(rd.snapshot);
-    for (const e of rd.committedEntries) this.applyEntry(e);
+    for (let i = early; i < rd.committedEntries.length; i++) this.applyEntry(rd.committedEntries[i] as Entry);
     for (const rs of rd.readStates) this.waiters.readConfirmed(rs.context, rs.index);
     this.core.advance(rd);
     this.waiters.resolveReads(this.core.log.applied);
@@ -367,6 +395,15 @@ export class RaftNode {
       if (this.leader !== this.id) this.waiters.failUnconfirmedReads(this.id, this.leader);
     }
     await this.maybeSnapshot();
+  }
+
+  private send(m: Message): void {
+    this.counters.messages++;
+    if (m.type === 'app') {
+      this.counters.appends++;
+      this.counters.entriesSent += m.entries?.length ?? 0;
+    }
+    this.transport.send(m);
   }
 
   private restoreSnapshot(s: Snapshot): void {
@@ -417,4 +454,11 @@ export class RaftNode {
     this.log.info({ index: applied, compactedTo: compactTo }, 'snapshot taken');
   }
 
+}
+
+/** How many of `committed` (ascending) lie below `firstUnstable`, i.e. are already in stable storage. */
+function durablePrefix(committed: readonly Entry[], firstUnstable: number): number {
+  let n = 0;
+  while (n < committed.length && (committed[n] as Entry).index < firstUnstable) n++;
+  return n;
 }

@@ -22,37 +22,59 @@ export type WalRecord =
   | { type: RecordType.Snapshot; index: number; term: number };
 
 export function encodeRecord(r: WalRecord): Buffer {
-  let body: Buffer;
-  switch (r.type) {
-    case RecordType.Entry: {
-      const e = r.entry;
-      body = Buffer.allocUnsafe(1 + 17 + e.data.byteLength);
-      body.writeDoubleLE(e.term, 1);
-      body.writeDoubleLE(e.index, 9);
-      body.writeUInt8(e.type, 17);
-      body.set(e.data, 18);
-      break;
-    }
-    case RecordType.HardState: {
-      const vote = Buffer.from(r.hardState.vote, 'utf8');
-      body = Buffer.allocUnsafe(1 + 16 + vote.byteLength);
-      body.writeDoubleLE(r.hardState.term, 1);
-      body.writeDoubleLE(r.hardState.commit, 9);
-      body.set(vote, 17);
-      break;
-    }
-    case RecordType.Snapshot:
-      body = Buffer.allocUnsafe(1 + 16);
-      body.writeDoubleLE(r.index, 1);
-      body.writeDoubleLE(r.term, 9);
-      break;
+  return encodeRecords([r]);
+}
+
+/** Encodes records back to back into one buffer (one allocation, no per-record copies). */
+export function encodeRecords(records: readonly WalRecord[]): Buffer {
+  let total = 0;
+  const votes: (Buffer | undefined)[] = [];
+  for (const r of records) {
+    const vote = r.type === RecordType.HardState ? Buffer.from(r.hardState.vote, 'utf8') : undefined;
+    votes.push(vote);
+    total += HEADER_BYTES + bodyBytes(r, vote);
   }
-  body.writeUInt8(r.type, 0);
-  const out = Buffer.allocUnsafe(HEADER_BYTES + body.byteLength);
-  out.writeUInt32LE(body.byteLength, 0);
-  out.writeUInt32LE(crc32(body), 4);
-  body.copy(out, HEADER_BYTES);
+  const out = Buffer.allocUnsafe(total);
+  let off = 0;
+  records.forEach((r, i) => {
+    const vote = votes[i];
+    const len = bodyBytes(r, vote);
+    const b = off + HEADER_BYTES; // body start
+    out.writeUInt8(r.type, b);
+    switch (r.type) {
+      case RecordType.Entry:
+        out.writeDoubleLE(r.entry.term, b + 1);
+        out.writeDoubleLE(r.entry.index, b + 9);
+        out.writeUInt8(r.entry.type, b + 17);
+        out.set(r.entry.data, b + 18);
+        break;
+      case RecordType.HardState:
+        out.writeDoubleLE(r.hardState.term, b + 1);
+        out.writeDoubleLE(r.hardState.commit, b + 9);
+        if (vote) out.set(vote, b + 17);
+        break;
+      case RecordType.Snapshot:
+        out.writeDoubleLE(r.index, b + 1);
+        out.writeDoubleLE(r.term, b + 9);
+        break;
+    }
+    out.writeUInt32LE(len, off);
+    out.writeUInt32LE(crc32(out.subarray(b, b + len)), off + 4);
+    off = b + len;
+  });
   return out;
+}
+
+/** Size of a record's type byte plus payload. */
+function bodyBytes(r: WalRecord, vote: Buffer | undefined): number {
+  switch (r.type) {
+    case RecordType.Entry:
+      return 1 + 17 + r.entry.data.byteLength;
+    case RecordType.HardState:
+      return 1 + 16 + (vote?.byteLength ?? 0);
+    case RecordType.Snapshot:
+      return 1 + 16;
+  }
 }
 
 export type DecodeResult =

@@ -11,7 +11,7 @@ import { open, readFile, readdir, truncate, unlink, mkdir, type FileHandle } fro
 import { join } from 'node:path';
 import { EMPTY_HARD_STATE, type Entry, type HardState, type SnapshotMeta } from '../types.js';
 import { WalClosedError, WalCorruptionError, WalGapError } from './errors.js';
-import { RecordType, type WalRecord, decodeRecord, encodeRecord, snapshotRecord, HEADER_BYTES } from './records.js';
+import { RecordType, type WalRecord, decodeRecord, encodeRecords, snapshotRecord, HEADER_BYTES } from './records.js';
 
 export interface WalLogger {
   warn(obj: object, msg: string): void;
@@ -98,7 +98,7 @@ export class Wal {
     await this.openSegment(seg, true);
     const head: WalRecord[] = [{ type: RecordType.HardState, hardState: this.lastHardState }];
     if (this.lastSnapshot) head.unshift({ type: RecordType.Snapshot, ...this.lastSnapshot });
-    const buf = Buffer.concat(head.map(encodeRecord));
+    const buf = encodeRecords(head);
     await this.fh?.write(buf);
     await this.fh?.sync();
     this.stats.fsyncs++;
@@ -125,7 +125,7 @@ export class Wal {
       else this.lastSnapshot = { index: r.index, term: r.term };
     }
     this.stats.records += records.length;
-    this.pending.push(Buffer.concat(records.map(encodeRecord)));
+    this.pending.push(encodeRecords(records));
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.kick();
     return done;
