@@ -4,13 +4,10 @@
 // cluster secret; others are refused with UNAUTHENTICATED.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import type { Logger } from 'pino';
 import type { Message, NodeId } from './types.js';
-import { type WireMessage, fromWire, toWire } from './wire.js';
+import { decodeMessage, encodeMessage } from './wire.js';
 
 export interface RaftTransport {
   /** Address peers should dial to reach this node. */
@@ -42,26 +39,37 @@ export class PeerAuthError extends Error {
   }
 }
 
-const PROTO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto/raft.proto');
-
 interface RaftClient extends grpc.Client {
-  Stream(md: grpc.Metadata, cb: (err: grpc.ServiceError | null) => void): grpc.ClientWritableStream<WireMessage>;
-  InstallSnapshot(m: WireMessage, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void): grpc.ClientUnaryCall;
+  Stream(md: grpc.Metadata, cb: (err: grpc.ServiceError | null) => void): grpc.ClientWritableStream<Message>;
+  InstallSnapshot(m: Message, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void): grpc.ClientUnaryCall;
 }
 
 type ClientCtor = new (address: string, creds: grpc.ChannelCredentials, opts?: grpc.ChannelOptions) => RaftClient;
 
+// Service tsswarm.raft.Raft of proto/raft.proto with the hand-written codec of wire.ts
+// (no intermediate objects). The server takes raw bytes and decodes them in deliver(),
+// so a malformed message is logged and dropped instead of failing the whole stream.
+const EMPTY = Buffer.alloc(0);
+const ackCodec = { responseSerialize: (): Buffer => EMPTY, responseDeserialize: (): object => ({}) };
+const SERVICE = {
+  Stream: {
+    path: '/tsswarm.raft.Raft/Stream', originalName: 'stream', requestStream: true, responseStream: false,
+    requestSerialize: encodeMessage, requestDeserialize: (b: Buffer): Buffer => b, ...ackCodec,
+  },
+  InstallSnapshot: {
+    path: '/tsswarm.raft.Raft/InstallSnapshot', originalName: 'installSnapshot', requestStream: false, responseStream: false,
+    requestSerialize: encodeMessage, requestDeserialize: (b: Buffer): Buffer => b, ...ackCodec,
+  },
+} satisfies grpc.ServiceDefinition;
+
 function loadService(): { ctor: ClientCtor; service: grpc.ServiceDefinition } {
-  const def = protoLoader.loadSync(PROTO, { keepCase: false, longs: Number, enums: String, defaults: false, oneofs: true });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { tsswarm: { raft: { Raft: ClientCtor & { service: grpc.ServiceDefinition } } } };
-  const Raft = pkg.tsswarm.raft.Raft;
-  return { ctor: Raft, service: Raft.service };
+  return { ctor: grpc.makeGenericClientConstructor(SERVICE, 'Raft') as unknown as ClientCtor, service: SERVICE };
 }
 
 interface Peer {
   address: string;
   client: RaftClient;
-  stream: grpc.ClientWritableStream<WireMessage> | undefined;
+  stream: grpc.ClientWritableStream<Message> | undefined;
   backoffMs: number;
   retryAt: number;
 }
@@ -89,8 +97,8 @@ export class GrpcTransport implements RaftTransport {
     );
     const t = new GrpcTransport(opts, server, `${host}:${port}`, ctor);
     server.addService(service, {
-      Stream: (call: grpc.ServerReadableStream<WireMessage, object>, cb: grpc.sendUnaryData<object>) => t.onStream(call, cb),
-      InstallSnapshot: (call: grpc.ServerUnaryCall<WireMessage, object>, cb: grpc.sendUnaryData<object>) => t.onSnapshot(call, cb),
+      Stream: (call: grpc.ServerReadableStream<Buffer, object>, cb: grpc.sendUnaryData<object>) => t.onStream(call, cb),
+      InstallSnapshot: (call: grpc.ServerUnaryCall<Buffer, object>, cb: grpc.sendUnaryData<object>) => t.onSnapshot(call, cb),
     });
     return t;
   }
@@ -109,19 +117,19 @@ export class GrpcTransport implements RaftTransport {
     return { from };
   }
 
-  private onStream(call: grpc.ServerReadableStream<WireMessage, object>, cb: grpc.sendUnaryData<object>): void {
+  private onStream(call: grpc.ServerReadableStream<Buffer, object>, cb: grpc.sendUnaryData<object>): void {
     const auth = this.authenticate(call.metadata);
     if (auth instanceof PeerAuthError) {
       this.opts.logger.warn({ peer: auth.peer }, auth.message);
       cb({ code: grpc.status.UNAUTHENTICATED, details: auth.message });
       return;
     }
-    call.on('data', (w: WireMessage) => this.deliver(w, auth.from));
+    call.on('data', (b: Buffer) => this.deliver(b, auth.from));
     call.on('end', () => cb(null, {}));
     call.on('error', () => {});
   }
 
-  private onSnapshot(call: grpc.ServerUnaryCall<WireMessage, object>, cb: grpc.sendUnaryData<object>): void {
+  private onSnapshot(call: grpc.ServerUnaryCall<Buffer, object>, cb: grpc.sendUnaryData<object>): void {
     const auth = this.authenticate(call.metadata);
     if (auth instanceof PeerAuthError) {
       cb({ code: grpc.status.UNAUTHENTICATED, details: auth.message });
@@ -131,10 +139,10 @@ export class GrpcTransport implements RaftTransport {
     cb(null, {});
   }
 
-  private deliver(w: WireMessage, from: string): void {
+  private deliver(b: Buffer, from: string): void {
     if (this.stopped) return;
     try {
-      const m = fromWire(w);
+      const m = decodeMessage(b);
       if (m.to !== this.opts.id || m.from !== from) return; // misrouted or spoofed
       const p = this.peers.get(from);
       if (p) p.backoffMs = this.opts.minBackoffMs ?? 50; // the peer is alive again
@@ -182,16 +190,16 @@ export class GrpcTransport implements RaftTransport {
     const p = this.peers.get(m.to);
     if (!p) return; // unknown peer: Raft will retry
     if (m.snapshot) {
-      p.client.InstallSnapshot(toWire(m), this.metadata(), { deadline: Date.now() + 60_000 }, (err) => {
+      p.client.InstallSnapshot(m, this.metadata(), { deadline: Date.now() + 60_000 }, (err) => {
         if (err) this.opts.logger.warn({ peer: m.to, code: err.code, details: err.details }, 'snapshot send failed');
       });
       return;
     }
     const stream = this.streamTo(m.to, p);
-    stream?.write(toWire(m));
+    stream?.write(m);
   }
 
-  private streamTo(id: NodeId, p: Peer): grpc.ClientWritableStream<WireMessage> | undefined {
+  private streamTo(id: NodeId, p: Peer): grpc.ClientWritableStream<Message> | undefined {
     if (p.stream) return p.stream;
     if (Date.now() < p.retryAt) return undefined; // backing off: drop
     const stream = p.client.Stream(this.metadata(), (err) => {

@@ -2,14 +2,17 @@
 // inflight tracking, the log's unstable/stable split, MemoryStorage, wire codec.
 
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { CompactedError, UnavailableError } from '../../../src/raft/errors.js';
 import { RaftLog } from '../../../src/raft/log.js';
 import { MemoryStorage } from '../../../src/raft/memory-storage.js';
 import { Progress } from '../../../src/raft/progress.js';
 import { JointConfig, MajorityConfig } from '../../../src/raft/quorum.js';
 import { type Entry, EntryType, type Message } from '../../../src/raft/types.js';
-import { WireFormatError, fromWire, toWire } from '../../../src/raft/wire.js';
+import { WireFormatError, decodeMessage, encodeMessage } from '../../../src/raft/wire.js';
 
 const ent = (index: number, term: number): Entry => ({ index, term, type: EntryType.Normal, data: new Uint8Array([index]) });
 
@@ -119,16 +122,37 @@ void describe('MemoryStorage', () => {
 });
 
 void describe('wire codec', () => {
-  void it('round-trips a message with entries and snapshot', () => {
-    const m: Message = {
-      type: 'app', from: 'a', to: 'b', term: 3, logTerm: 2, index: 7, commit: 6,
-      entries: [ent(8, 3)], context: 'c1',
-      snapshot: { meta: { index: 5, term: 2, conf: { voters: ['a', 'b'] } }, data: new Uint8Array([1, 2]) },
-    };
-    assert.deepEqual(fromWire(toWire(m)), m);
+  // The reference encoding: what proto-loader / protobufjs make of proto/raft.proto.
+  const def = protoLoader.loadSync(join(import.meta.dirname, '../../../proto/raft.proto'), { keepCase: false, longs: Number, enums: String, defaults: false, oneofs: true });
+  const ref = (def['tsswarm.raft.Raft'] as grpc.ServiceDefinition)['Stream'] as grpc.MethodDefinition<object, object>;
+  const full: Message = {
+    type: 'app', from: 'a', to: 'b', term: 3, logTerm: 2, index: 7, commit: 6, rejectHint: 0,
+    entries: [ent(8, 3), { index: 2 ** 40, term: 2 ** 33 + 1, type: EntryType.ConfChange, data: new Uint8Array(300).fill(7) }, { index: 9, term: 3, type: EntryType.Normal, data: new Uint8Array(0) }],
+    context: 'c1',
+    snapshot: { meta: { index: 5, term: 2, conf: { voters: ['a', 'b'] } }, data: new Uint8Array([1, 2]) },
+  };
+
+  void it('round-trips messages with entries, large indexes and a snapshot', () => {
+    assert.deepEqual(decodeMessage(encodeMessage(full)), full);
+    const small: Message = { type: 'appResp', from: 'b', to: 'a', term: 0, index: 0, reject: true };
+    assert.deepEqual(decodeMessage(encodeMessage(small)), small);
   });
 
-  void it('rejects unknown message types', () => {
-    assert.throws(() => fromWire({ type: 'bogus', from: 'a', to: 'b', term: 1 }), WireFormatError);
+  void it('is byte-compatible with the protobuf encoding of raft.proto both ways', () => {
+    const fromRef = decodeMessage(ref.requestSerialize({ ...full, entries: full.entries?.map((e) => ({ ...e, data: Buffer.from(e.data) })) }));
+    assert.deepEqual(fromRef, full);
+    const back = ref.requestDeserialize(encodeMessage(full)) as { entries: { index: number; data: Uint8Array }[]; snapshot: { meta: { conf: { voters: string[] } } }; rejectHint: number };
+    assert.equal(back.entries[1]?.index, 2 ** 40);
+    assert.deepEqual(new Uint8Array(back.entries[1]?.data ?? []), new Uint8Array(300).fill(7));
+    assert.deepEqual(back.snapshot.meta.conf.voters, ['a', 'b']);
+    assert.equal(back.rejectHint, 0);
+  });
+
+  void it('skips unknown fields, rejects unknown types and truncated input', () => {
+    const unknown = Buffer.concat([encodeMessage({ type: 'heartbeat', from: 'a', to: 'b', term: 1 }), Buffer.from([0x68, 0x05, 0x72, 0x01, 0x00])]); // fields 13 (varint), 14 (bytes)
+    assert.deepEqual(decodeMessage(unknown), { type: 'heartbeat', from: 'a', to: 'b', term: 1 });
+    assert.throws(() => decodeMessage(encodeMessage({ type: 'bogus' as Message['type'], from: 'a', to: 'b', term: 1 })), WireFormatError);
+    const buf = encodeMessage(full);
+    assert.throws(() => decodeMessage(buf.subarray(0, buf.byteLength - 3)), WireFormatError);
   });
 });
