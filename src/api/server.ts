@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { formatHostPort } from '../common/addr.js';
 import type { Store } from '../store/store.js';
 import type { ApiContext } from './context.js';
+import { registerDashboardRoutes } from './dashboard/routes.js';
 import { ApiError, invalid, toApiError } from './errors.js';
 import type { ManagerInfo } from './manager-info.js';
 import { registerNetworkRoutes } from './routes/networks.js';
@@ -92,6 +93,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   registerTaskRoutes(app, ctx);
   registerNetworkRoutes(app, ctx);
   registerSecretRoutes(app);
+  registerDashboardRoutes(app);
   return app;
 }
 
