@@ -8,6 +8,7 @@ import { registerService } from './commands/service/index.js';
 import { registerNode } from './commands/node/index.js';
 import { registerSwarm } from './commands/swarm/index.js';
 import { registerNetwork } from './commands/network/index.js';
+import { registerStack } from './commands/stack/index.js';
 import { registerSystem } from './commands/system/index.js';
 import { registerDaemon } from './commands/daemon/index.js';
 import { CLI_VERSION } from './version.js';
@@ -82,6 +83,7 @@ export function buildProgram(ctx: Ctx): Command {
   registerNode(program, ctx);
   registerSwarm(program, ctx);
   registerNetwork(program, ctx);
+  registerStack(program, ctx);
   registerSystem(program, ctx);
   registerDaemon(program, ctx);
   return program;
