@@ -22,15 +22,21 @@
 //
 //   node --import tsx bench/manager-failover.ts [--trials 20] [--systems tsswarm,swarm]
 //        [--interval-ms 25] [--attempt-timeout-ms 2000] [--max-in-flight 20] [--limit-s 60]
-//        [--bed-wait-s 900]
+//        [--bed-wait-s 900] [--tsswarm-on bed|loopback]
+// --tsswarm-on loopback: the tsswarm managers run on this machine's 127.0.0.1 instead (ports of
+// their own), as this benchmark measured before the bed; with --systems tsswarm it needs no bed.
+// --tsswarm-rev REV: run tsswarm from a copy of the sources at git revision REV (git archive), not
+// from the checkout, so that edits made to the checkout during the run (managers are restarted
+// every trial) do not mix code versions.
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Bed } from '../test/harness/bed.js';
-import { ROOT } from '../test/harness/cluster.js';
-import { alive, readNodeId, spawnLogged, TSSWARM_BIN } from './lib/bed-procs.js';
+import { freePort, ROOT } from '../test/harness/cluster.js';
+import { alive, killChild, readNodeId, spawnLocalLogged, spawnLogged, TSSWARM_BIN } from './lib/bed-procs.js';
+import { snapshotRev, type Snapshot } from './lib/snapshot.js';
 import { DOCKER_API, enginePid, sockOf, swarmLeave, swarmUp } from './lib/bed-swarm.js';
 import { firstCommittedWrite, type FirstWrite } from './lib/first-write.js';
 import { max, p50, poll } from './lib/stats.js';
@@ -45,6 +51,8 @@ const { values } = parseArgs({
     'limit-s': { type: 'string', default: '60' },
     'bed-wait-s': { type: 'string', default: '900' },
     'max-in-flight': { type: 'string', default: '20' },
+    'tsswarm-on': { type: 'string', default: 'bed' },
+    'tsswarm-rev': { type: 'string' },
   },
 });
 const TRIALS = Number(values.trials);
@@ -61,6 +69,8 @@ if (!(ATTEMPT_TIMEOUT_MS >= 100 && ATTEMPT_TIMEOUT_MS <= 30_000)) throw new Erro
 if (!(LIMIT_MS >= 5000 && LIMIT_MS <= 300_000)) throw new Error('--limit-s must be 5..300');
 if (!(BED_WAIT_MS >= 0 && BED_WAIT_MS <= 3_600_000)) throw new Error('--bed-wait-s must be 0..3600');
 if (!Number.isInteger(MAX_IN_FLIGHT) || MAX_IN_FLIGHT < 1 || MAX_IN_FLIGHT > 200) throw new Error('--max-in-flight must be 1..200');
+const TSSWARM_ON = values['tsswarm-on'];
+if (TSSWARM_ON !== 'bed' && TSSWARM_ON !== 'loopback') throw new Error('--tsswarm-on: bed or loopback');
 if (SYSTEMS.length === 0 || SYSTEMS.some((s) => s !== 'tsswarm' && s !== 'swarm')) throw new Error('--systems: tsswarm and/or swarm');
 
 const IMAGE = 'tsswarm/web:latest';
@@ -146,6 +156,64 @@ class SwarmManagers implements ManagerSystem {
 
 // --- tsswarm: 3 manager processes -----------------------------------------------------------
 
+/** Addresses of one tsswarm manager: cluster (gRPC), Raft, advertised, API (all host:port but advertise). */
+interface ManagerAddrs {
+  listen: string;
+  raft: string;
+  advertise: string;
+  api: string;
+}
+
+/** Where the tsswarm managers run: a bed host each, or this machine's loopback. */
+interface Placement {
+  readonly where: string;
+  addrs(host: number): ManagerAddrs;
+  spawn(host: number, name: string, args: string[]): Promise<ChildProcess>;
+}
+
+class BedPlacement implements Placement {
+  readonly where = 'bed';
+  constructor(
+    private readonly bed: Bed,
+    private readonly dir: string,
+  ) {}
+  addrs(host: number): ManagerAddrs {
+    const a = this.bed.host(host).addr;
+    return { listen: `${a}:2377`, raft: `${a}:2378`, advertise: a, api: '127.0.0.1:2375' };
+  }
+  /** bed.down() kills what this started. */
+  spawn(host: number, name: string, args: string[]): Promise<ChildProcess> {
+    return spawnLogged(this.bed, host, this.dir, name, args);
+  }
+}
+
+/** Every manager on 127.0.0.1 with ports of its own, as bench/manager-failover.ts measured before the bed. */
+class LoopbackPlacement implements Placement {
+  readonly where = 'loopback';
+  private readonly ports = new Map<number, ManagerAddrs>();
+  private readonly children = new Set<ChildProcess>();
+  constructor(private readonly dir: string) {}
+  async init(hosts: number[]): Promise<void> {
+    for (const h of hosts) {
+      this.ports.set(h, { listen: `127.0.0.1:${await freePort()}`, raft: `127.0.0.1:${await freePort()}`, advertise: '127.0.0.1', api: `127.0.0.1:${await freePort()}` });
+    }
+  }
+  addrs(host: number): ManagerAddrs {
+    const a = this.ports.get(host);
+    if (!a) throw new Error(`no loopback ports for manager ${host}`);
+    return a;
+  }
+  async spawn(_host: number, name: string, args: string[]): Promise<ChildProcess> {
+    const child = await spawnLocalLogged(this.dir, name, args);
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+    return child;
+  }
+  async stopAll(): Promise<void> {
+    for (const c of [...this.children]) await killChild(c);
+  }
+}
+
 class TsswarmManagers implements ManagerSystem {
   readonly name = 'tsswarm';
   readonly api = TS_API;
@@ -154,9 +222,11 @@ class TsswarmManagers implements ManagerSystem {
   private readonly procs = new Map<number, ChildProcess>();
 
   constructor(
-    private readonly bed: Bed,
+    private readonly place: Placement,
     readonly hosts: number[],
     private readonly dir: string,
+    /** bin/tsswarm.js of the sources to run. */
+    private readonly bin: string,
   ) {}
 
   sock(host: number): string {
@@ -172,12 +242,12 @@ class TsswarmManagers implements ManagerSystem {
   }
 
   private common(host: number): string[] {
-    const a = this.bed.host(host).addr;
+    const a = this.place.addrs(host);
     return [
-      '--listen-addr', `${a}:2377`,
-      '--raft-addr', `${a}:2378`,
-      '--advertise-addr', a,
-      '--api-addr', '127.0.0.1:2375',
+      '--listen-addr', a.listen,
+      '--raft-addr', a.raft,
+      '--advertise-addr', a.advertise,
+      '--api-addr', a.api,
       '--data-dir', path.join(this.dir, `m${host}`),
       '--hostname', `m${host}`,
       '--availability', 'drain',
@@ -188,13 +258,13 @@ class TsswarmManagers implements ManagerSystem {
     const [first, ...others] = this.hosts;
     if (first === undefined) throw new Error('no tsswarm host');
     for (const h of this.hosts) {
-      await spawnLogged(this.bed, h, this.dir, `fwd-h${h}`, ['--import', 'tsx', path.join(ROOT, 'bench/lib/uds-forward.ts'), this.sock(h), '127.0.0.1:2375']);
+      await this.place.spawn(h, `fwd-h${h}`, ['--import', 'tsx', path.join(ROOT, 'bench/lib/uds-forward.ts'), this.sock(h), this.place.addrs(h).api]);
     }
-    this.args.set(first, [TSSWARM_BIN, 'init', ...this.common(first)]);
+    this.args.set(first, [this.bin, 'init', ...this.common(first)]);
     await this.launch(first);
     const swarm = (await udsJson(this.sock(first), 'GET', `${TS_API}/swarm`)) as { JoinTokens: { Manager: string } };
     for (const h of others) {
-      this.args.set(h, [TSSWARM_BIN, 'join', '--token', swarm.JoinTokens.Manager, ...this.common(h), `${this.bed.host(first).addr}:2377`]);
+      this.args.set(h, [this.bin, 'join', '--token', swarm.JoinTokens.Manager, ...this.common(h), this.place.addrs(first).listen]);
       await this.launch(h);
     }
     await createProbe(this);
@@ -203,7 +273,7 @@ class TsswarmManagers implements ManagerSystem {
   private async launch(host: number): Promise<void> {
     const args = this.args.get(host);
     if (!args) throw new Error(`no command line for host ${host}`);
-    const child = await spawnLogged(this.bed, host, this.dir, `m${host}`, args);
+    const child = await this.place.spawn(host, `m${host}`, args);
     this.procs.set(host, child);
     this.ids.set(host, await readNodeId(this.dir, `m${host}`, child));
     await poll(`tsswarm m${host} API`, async () => (await udsRequest(this.sock(host), 'GET', '/_ping', undefined, 1000)).status === 200, { timeoutMs: 30_000, intervalMs: 100 });
@@ -320,11 +390,15 @@ const notes: string[] = [];
 let bed: Bed | undefined;
 let dir: string | undefined;
 let swarm: SwarmManagers | undefined;
+let loopback: LoopbackPlacement | undefined;
+let snapshot: Snapshot | undefined;
 let cleaning: Promise<void> | undefined;
 
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     if (swarm) await swarm.leave().catch((err: unknown) => log(`swarm leave failed: ${String(err)}`));
+    if (loopback) await loopback.stopAll();
+    if (snapshot) await snapshot.remove();
     if (bed) {
       log('tearing the bed down');
       await bed.down().catch((err: unknown) => log(`bed down failed: ${String(err)}`));
@@ -340,7 +414,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-const why = await Bed.unavailable();
+const needBed = SYSTEMS.includes('swarm') || TSSWARM_ON === 'bed';
+const why = needBed ? await Bed.unavailable() : undefined;
 if (why) {
   console.error(`the test bed cannot run here: ${why}`);
   process.exit(1);
@@ -348,17 +423,34 @@ if (why) {
 
 try {
   dir = await mkdtemp(path.join(tmpdir(), 'tsswarm-mgr-failover-'));
-  const both = SYSTEMS.includes('swarm') && SYSTEMS.includes('tsswarm');
-  log(`bringing up a ${both ? 6 : 3}-host bed (waiting up to ${BED_WAIT_MS / 1000} s if it is busy)`);
-  bed = await Bed.up(both ? 6 : 3, { images: 'none', waitForFreeMs: BED_WAIT_MS });
+  // Both systems on the bed: hosts of their own (a Swarm host's "reboot" kills every process on it).
+  const both = SYSTEMS.includes('swarm') && SYSTEMS.includes('tsswarm') && TSSWARM_ON === 'bed';
+  if (needBed) {
+    log(`bringing up a ${both ? 6 : 3}-host bed (waiting up to ${BED_WAIT_MS / 1000} s if it is busy)`);
+    bed = await Bed.up(both ? 6 : 3, { images: 'none', waitForFreeMs: BED_WAIT_MS });
+  }
   const active: ManagerSystem[] = [];
   if (SYSTEMS.includes('tsswarm')) {
-    const ts = new TsswarmManagers(bed, both ? [4, 5, 6] : [1, 2, 3], dir);
+    const hosts = both ? [4, 5, 6] : [1, 2, 3];
+    let place: Placement;
+    if (TSSWARM_ON === 'bed' && bed) place = new BedPlacement(bed, dir);
+    else {
+      loopback = new LoopbackPlacement(dir);
+      await loopback.init(hosts);
+      place = loopback;
+    }
+    let bin = TSSWARM_BIN;
+    if (values['tsswarm-rev'] !== undefined) {
+      snapshot = await snapshotRev(values['tsswarm-rev']);
+      bin = path.join(snapshot.root, 'bin/tsswarm.js');
+      log(`tsswarm: running the sources of ${snapshot.sha.slice(0, 12)} (${values['tsswarm-rev']}) from ${snapshot.root}`);
+    }
+    const ts = new TsswarmManagers(place, hosts, dir, bin);
     await ts.start();
     active.push(ts);
-    log(`tsswarm: managers on hosts ${ts.hosts.join(', ')}`);
+    log(`tsswarm: managers ${place.where === 'bed' ? `on bed hosts ${hosts.join(', ')}` : 'on loopback'}`);
   }
-  if (SYSTEMS.includes('swarm')) {
+  if (SYSTEMS.includes('swarm') && bed) {
     swarm = new SwarmManagers(bed, [1, 2, 3]);
     try {
       await swarm.start();
@@ -427,7 +519,7 @@ const sw = summaries.find((s) => s.system === 'swarm');
 const ratio = ts && sw ? { p50: +(sw.p50 / ts.p50).toFixed(2), max: +(sw.max / ts.max).toFixed(2) } : null;
 
 console.log('');
-console.log('manager failover on the bed: 3 managers, SIGKILL of the leader (tsswarm: its process; Swarm: its whole dockerd),');
+console.log(`manager failover, 3 managers (tsswarm on ${TSSWARM_ON === 'bed' ? 'bed hosts' : 'loopback'}, Swarm on bed hosts), SIGKILL of the leader (tsswarm: its process; Swarm: its whole dockerd),`);
 console.log(`time until a surviving manager answers 2xx to a service update (tried on each survivor every ${INTERVAL_MS} ms); defaults of both systems`);
 console.table(
   summaries.map((s) => ({
@@ -442,4 +534,4 @@ console.table(
 if (ratio) console.log(`swarm / tsswarm: p50 ${ratio.p50}x, max ${ratio.max}x`);
 for (const s of summaries) for (const [e, n] of s.errors) console.log(`${s.system}: failed attempts: ${n}x ${e}`);
 for (const n of notes) console.log(`note: ${n}`);
-console.log(JSON.stringify({ bench: 'manager-failover', trials: TRIALS, intervalMs: INTERVAL_MS, results: summaries, ratio, notes }));
+console.log(JSON.stringify({ bench: 'manager-failover', tsswarmOn: TSSWARM_ON, tsswarmRev: snapshot?.sha ?? 'checkout', trials: TRIALS, intervalMs: INTERVAL_MS, results: summaries, ratio, notes }));

@@ -1,6 +1,6 @@
-// tsswarm processes on bed hosts for the benchmarks: spawned in a host's netns with their
+// tsswarm processes for the benchmarks, on bed hosts (in a host's netns) or on this machine, with their
 // output in a log file, and the node identity they write to their data dir.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Bed } from '../../test/harness/bed.js';
@@ -33,4 +33,27 @@ export function readNodeId(dir: string, name: string, child?: ChildProcess): Pro
     },
     { timeoutMs: 30_000, intervalMs: 100 },
   );
+}
+
+/** Like spawnLogged, but on this machine (root namespace): the caller kills the child by pid. */
+export async function spawnLocalLogged(dir: string, name: string, args: string[]): Promise<ChildProcess> {
+  const logFile = await open(path.join(dir, `${name}.log`), 'a');
+  const env: NodeJS.ProcessEnv = { ...process.env, TSSWARM_LOG_LEVEL: process.env.TSSWARM_LOG_LEVEL ?? 'info' };
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', logFile.fd, logFile.fd], env });
+  child.once('exit', () => void logFile.close().catch(() => undefined));
+  return child;
+}
+
+/** SIGKILLs a child by its pid and waits (at most 5 s) for its exit. */
+export async function killChild(child: ChildProcess): Promise<void> {
+  if (!alive(child)) return;
+  const exited = new Promise<void>((r) => {
+    const timer = setTimeout(r, 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      r();
+    });
+  });
+  child.kill('SIGKILL');
+  await exited;
 }
