@@ -9,11 +9,14 @@ import type { HeartbeatAck as _tsswarm_dispatcher_v1_HeartbeatAck, HeartbeatAck_
 import type { JoinRequest as _tsswarm_dispatcher_v1_JoinRequest, JoinRequest__Output as _tsswarm_dispatcher_v1_JoinRequest__Output } from './tsswarm/dispatcher/v1/JoinRequest.js';
 import type { JoinResponse as _tsswarm_dispatcher_v1_JoinResponse, JoinResponse__Output as _tsswarm_dispatcher_v1_JoinResponse__Output } from './tsswarm/dispatcher/v1/JoinResponse.js';
 import type { LbService as _tsswarm_dispatcher_v1_LbService, LbService__Output as _tsswarm_dispatcher_v1_LbService__Output } from './tsswarm/dispatcher/v1/LbService.js';
+import type { ManagerEndpoints as _tsswarm_dispatcher_v1_ManagerEndpoints, ManagerEndpoints__Output as _tsswarm_dispatcher_v1_ManagerEndpoints__Output } from './tsswarm/dispatcher/v1/ManagerEndpoints.js';
+import type { ManagerList as _tsswarm_dispatcher_v1_ManagerList, ManagerList__Output as _tsswarm_dispatcher_v1_ManagerList__Output } from './tsswarm/dispatcher/v1/ManagerList.js';
 import type { ManagerMessage as _tsswarm_dispatcher_v1_ManagerMessage, ManagerMessage__Output as _tsswarm_dispatcher_v1_ManagerMessage__Output } from './tsswarm/dispatcher/v1/ManagerMessage.js';
 import type { NetworkState as _tsswarm_dispatcher_v1_NetworkState, NetworkState__Output as _tsswarm_dispatcher_v1_NetworkState__Output } from './tsswarm/dispatcher/v1/NetworkState.js';
 import type { OverlayNetwork as _tsswarm_dispatcher_v1_OverlayNetwork, OverlayNetwork__Output as _tsswarm_dispatcher_v1_OverlayNetwork__Output } from './tsswarm/dispatcher/v1/OverlayNetwork.js';
 import type { Port as _tsswarm_dispatcher_v1_Port, Port__Output as _tsswarm_dispatcher_v1_Port__Output } from './tsswarm/dispatcher/v1/Port.js';
 import type { Register as _tsswarm_dispatcher_v1_Register, Register__Output as _tsswarm_dispatcher_v1_Register__Output } from './tsswarm/dispatcher/v1/Register.js';
+import type { RoleChange as _tsswarm_dispatcher_v1_RoleChange, RoleChange__Output as _tsswarm_dispatcher_v1_RoleChange__Output } from './tsswarm/dispatcher/v1/RoleChange.js';
 import type { SessionInfo as _tsswarm_dispatcher_v1_SessionInfo, SessionInfo__Output as _tsswarm_dispatcher_v1_SessionInfo__Output } from './tsswarm/dispatcher/v1/SessionInfo.js';
 import type { Task as _tsswarm_dispatcher_v1_Task, Task__Output as _tsswarm_dispatcher_v1_Task__Output } from './tsswarm/dispatcher/v1/Task.js';
 import type { TaskStatus as _tsswarm_dispatcher_v1_TaskStatus, TaskStatus__Output as _tsswarm_dispatcher_v1_TaskStatus__Output } from './tsswarm/dispatcher/v1/TaskStatus.js';
@@ -37,11 +40,14 @@ export interface ProtoGrpcType {
         JoinRequest: MessageTypeDefinition<_tsswarm_dispatcher_v1_JoinRequest, _tsswarm_dispatcher_v1_JoinRequest__Output>
         JoinResponse: MessageTypeDefinition<_tsswarm_dispatcher_v1_JoinResponse, _tsswarm_dispatcher_v1_JoinResponse__Output>
         LbService: MessageTypeDefinition<_tsswarm_dispatcher_v1_LbService, _tsswarm_dispatcher_v1_LbService__Output>
+        ManagerEndpoints: MessageTypeDefinition<_tsswarm_dispatcher_v1_ManagerEndpoints, _tsswarm_dispatcher_v1_ManagerEndpoints__Output>
+        ManagerList: MessageTypeDefinition<_tsswarm_dispatcher_v1_ManagerList, _tsswarm_dispatcher_v1_ManagerList__Output>
         ManagerMessage: MessageTypeDefinition<_tsswarm_dispatcher_v1_ManagerMessage, _tsswarm_dispatcher_v1_ManagerMessage__Output>
         NetworkState: MessageTypeDefinition<_tsswarm_dispatcher_v1_NetworkState, _tsswarm_dispatcher_v1_NetworkState__Output>
         OverlayNetwork: MessageTypeDefinition<_tsswarm_dispatcher_v1_OverlayNetwork, _tsswarm_dispatcher_v1_OverlayNetwork__Output>
         Port: MessageTypeDefinition<_tsswarm_dispatcher_v1_Port, _tsswarm_dispatcher_v1_Port__Output>
         Register: MessageTypeDefinition<_tsswarm_dispatcher_v1_Register, _tsswarm_dispatcher_v1_Register__Output>
+        RoleChange: MessageTypeDefinition<_tsswarm_dispatcher_v1_RoleChange, _tsswarm_dispatcher_v1_RoleChange__Output>
         SessionInfo: MessageTypeDefinition<_tsswarm_dispatcher_v1_SessionInfo, _tsswarm_dispatcher_v1_SessionInfo__Output>
         Task: MessageTypeDefinition<_tsswarm_dispatcher_v1_Task, _tsswarm_dispatcher_v1_Task__Output>
         TaskStatus: MessageTypeDefinition<_tsswarm_dispatcher_v1_TaskStatus, _tsswarm_dispatcher_v1_TaskStatus__Output>

@@ -17,6 +17,8 @@ import { Store } from '../store/store.js';
 import { joinHandler } from './membership/join-service.js';
 import { requestJoin } from './membership/join-client.js';
 import { managerNodes } from './membership/managers.js';
+import { probeTcp } from './membership/probe.js';
+import { roleChangeFor } from './membership/role-change.js';
 import { Leadership } from './membership/leadership.js';
 import { loadOrCreateRaftSecret, recoverCommittedState } from './membership/raft-files.js';
 import { buildApiServer, startApiServer } from '../api/server.js';
@@ -45,7 +47,21 @@ export interface ManagerOptions {
   heartbeatPeriodMs?: number;
   /** Run a worker agent in this process (default true). */
   runAgent?: boolean;
+  /**
+   * This running worker was promoted (node promote): start the Raft replica first, then
+   * ask a manager to add it (Join with the manager token), so it becomes a voter only once
+   * its endpoint listens. Ignored when the data dir already holds a replica.
+   */
+  promotion?: PromotionJoin;
   log?: Logger;
+}
+
+export interface PromotionJoin {
+  raftSecret: string;
+  raftPeers: Record<string, string>;
+  managerToken: string;
+  /** Managers to send the Join to (it is redirected to the leader). */
+  joinAddrs: string[];
 }
 
 export interface RunningManager {
@@ -60,6 +76,8 @@ export interface RunningManager {
 }
 
 export class ManagerStartError extends Error {
+  /** A promotion failed before this node was added to the Raft group: its data can go. */
+  notAdded = false;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ManagerStartError';
@@ -81,9 +99,13 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
   const raftDir = path.join(managerDir, 'raft');
   const hasState = await exists(path.join(raftDir, 'wal'));
   const cleanups: Array<() => Promise<void> | void> = [];
+  let addedByPromotion = false;
   const fail = async (err: unknown): Promise<never> => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
-    throw err;
+    if (!opts.promotion || hasState) throw err;
+    const e = err instanceof ManagerStartError ? err : new ManagerStartError((err as Error).message ?? String(err), { cause: err });
+    e.notAdded = !addedByPromotion;
+    throw e;
   };
 
   // The cluster (dispatcher) port first: it names this manager to everyone else.
@@ -100,21 +122,22 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
   const raftAddr = formatHostPort(advertiseHost, raftListen.port);
   const apiAdvertise = formatHostPort(isUnspecified(api.host) ? advertiseHost : api.host, api.port);
 
+  const promoting = opts.promotion && !hasState ? opts.promotion : undefined;
+  const joinRequest = {
+    node_id: nodeId,
+    hostname,
+    cluster_addr: clusterAddr,
+    raft_addr: raftAddr,
+    api_addr: apiAdvertise,
+    availability: opts.availability,
+  };
   let joined: Awaited<ReturnType<typeof requestJoin>> | undefined;
-  if (opts.joinToken && !hasState) {
+  if (opts.joinToken && !hasState && !promoting) {
     if (!opts.joinAddr) return fail(new ManagerStartError('joining as a manager needs the address of a manager'));
-    joined = await requestJoin(opts.joinAddr.split(','), {
-      token: opts.joinToken,
-      node_id: nodeId,
-      hostname,
-      cluster_addr: clusterAddr,
-      raft_addr: raftAddr,
-      api_addr: apiAdvertise,
-      availability: opts.availability,
-    }).catch((err: Error) => fail(new ManagerStartError(err.message, { cause: err })));
+    joined = await requestJoin(opts.joinAddr.split(','), { token: opts.joinToken, ...joinRequest }).catch((err: Error) => fail(new ManagerStartError(err.message, { cause: err })));
     if (joined.role !== 'manager') return fail(new ManagerStartError('the token is a worker token: run the node as a worker'));
   }
-  const secret = await loadOrCreateRaftSecret(managerDir, joined?.raft_secret);
+  const secret = await loadOrCreateRaftSecret(managerDir, joined?.raft_secret ?? promoting?.raftSecret);
 
   let recovered: StateSnapshot | undefined;
   if (opts.forceNewCluster) {
@@ -127,8 +150,8 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
   const backend = new RaftBackend({
     id: nodeId,
     dataDir: raftDir,
-    peers: joined ? { ...joined.raft_peers, [nodeId]: raftAddr } : { [nodeId]: raftAddr },
-    join: !!joined,
+    peers: joined || promoting ? { ...(joined?.raft_peers ?? promoting?.raftPeers), [nodeId]: raftAddr } : { [nodeId]: raftAddr },
+    join: !!joined || !!promoting,
     secret,
     listen: formatHostPort(raftListen.host, raftListen.port),
     log: log.child({ c: 'raft' }),
@@ -138,11 +161,19 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
   cleanups.push(() => store.close());
   const raft = backend.raft;
 
-  if (!joined && (!hasState || recovered)) {
+  if (promoting) {
+    const res = await requestJoin(promoting.joinAddrs, { token: promoting.managerToken, ...joinRequest }).catch((err: Error) =>
+      fail(new ManagerStartError(`the promotion was not accepted: ${err.message}`, { cause: err })),
+    );
+    if (res.role !== 'manager') return fail(new ManagerStartError('the promotion was not accepted: the token is not a manager token'));
+    addedByPromotion = true;
+  }
+  const member = !!joined || !!promoting;
+  if (!member && (!hasState || recovered)) {
     await waitUntil(() => raft.isLeader, 15_000).catch(() => fail(new ManagerStartError('this manager did not become leader of its new cluster')));
     if (recovered) await backend.commitRestore(recovered);
   }
-  if (!joined && !hasState) {
+  if (!member && !hasState) {
     await ensureCluster(store, {
       nodeId,
       hostname,
@@ -167,6 +198,11 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
       graceMultiplier: 3,
       managerAddrs,
       selfNodeId: nodeId,
+      roleChange: (node) =>
+        roleChangeFor(node, store.all('nodes'), {
+          raftSecret: secret,
+          managerToken: (store.get('clusters', 'cluster') ?? cluster).JoinTokens.Manager,
+        }),
     },
     log.child({ c: 'dispatcher' }),
   );
@@ -177,6 +213,7 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
     leaderClusterAddr: () => leaderNode()?.ManagerStatus?.Addr,
     raftSecret: secret,
     addRaftMember: (id, addr) => raft.addMember(id, addr),
+    probeRaft: (addr) => probeTcp(addr),
   });
   grpcServer.addService(dispatcherProto().tsswarm.dispatcher.v1.Dispatcher.service, dispatcher.handlers(join));
   const duties = new LeaderDuties(store, dispatcher, log);
@@ -233,7 +270,7 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
           log: log.child({ c: 'agent' }),
         }).catch((err: unknown) => fail(err));
 
-  log.info({ nodeId, clusterAddr, raftAddr, apiAddr, joined: !!joined }, 'manager started');
+  log.info({ nodeId, clusterAddr, raftAddr, apiAddr, joined: !!joined, promoted: !!promoting }, 'manager started');
   let stopping: Promise<void> | undefined;
   return {
     nodeId,

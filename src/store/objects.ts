@@ -50,6 +50,15 @@ export interface Node extends Meta {
   ManagerStatus?: ManagerStatus;
   /** tsswarm (as swarmkit): the node's own addresses, e.g. on the ingress network. */
   Attachments?: NetworkAttachment[];
+  /** tsswarm: where a worker would serve the dispatcher, Raft and the API once promoted. */
+  ManagerEndpoints?: ManagerEndpoints;
+}
+
+/** tsswarm: a worker's future manager addresses (host:port; an empty host = the node's Status.Addr). */
+export interface ManagerEndpoints {
+  Addr: string;
+  RaftAddr: string;
+  ApiAddr: string;
 }
 
 export interface PortConfig {

@@ -7,6 +7,8 @@ import { dispatcherProto } from '../common/proto.js';
 import type { ManagerMessage__Output } from '../generated/tsswarm/dispatcher/v1/ManagerMessage.js';
 import type { Task__Output } from '../generated/tsswarm/dispatcher/v1/Task.js';
 import type { NetworkState__Output } from '../generated/tsswarm/dispatcher/v1/NetworkState.js';
+import type { ManagerEndpoints } from '../generated/tsswarm/dispatcher/v1/ManagerEndpoints.js';
+import type { RoleChange__Output } from '../generated/tsswarm/dispatcher/v1/RoleChange.js';
 import type { TaskStatus } from '../generated/tsswarm/dispatcher/v1/TaskStatus.js';
 import type { WorkerMessage } from '../generated/tsswarm/dispatcher/v1/WorkerMessage.js';
 import type { TaskState } from '../store/objects.js';
@@ -50,6 +52,10 @@ export interface AgentOptions {
   onNetworkState?: (state: NetworkState__Output) => void;
   /** Gets every assignment set after the executor does. */
   onAssignments?: (tasks: AssignedTask[]) => void;
+  /** Where this node would serve as a manager; sent after Register (for `node promote`). */
+  managerEndpoints?: ManagerEndpoints;
+  /** Gets the node's desired role (promotion / demotion) whenever the manager sends it. */
+  onRoleChange?: (role: RoleChange__Output) => void;
 }
 
 const RECONNECT_MIN_MS = 100;
@@ -98,6 +104,11 @@ export class Agent {
     }
   }
 
+  /** Managers this agent fails over to, as last told (plus the ones it started with). */
+  knownManagers(): string[] {
+    return [...this.managers];
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.heartbeatTimer);
@@ -143,6 +154,7 @@ export class Agent {
         lb_mode: this.opts.lbMode ?? '',
       },
     });
+    if (this.opts.managerEndpoints) stream.write({ manager_endpoints: this.opts.managerEndpoints });
     stream.on('data', (msg: ManagerMessage__Output) => this.onMessage(addr, msg));
     stream.on('error', (err: grpc.ServiceError) => this.onBroken(stream, addr, err));
     stream.on('end', () => this.onBroken(stream, addr));
@@ -172,6 +184,10 @@ export class Agent {
       if (period > 0 && period !== this.heartbeatPeriod) this.startHeartbeats(period);
     } else if (msg.network_state) {
       this.opts.onNetworkState?.(msg.network_state);
+    } else if (msg.manager_list) {
+      if (msg.manager_list.managers.length > 0) this.managers = unique([...msg.manager_list.managers, ...this.opts.managerAddrs]);
+    } else if (msg.role) {
+      this.opts.onRoleChange?.(msg.role);
     }
   }
 

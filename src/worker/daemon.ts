@@ -6,6 +6,10 @@ import { createLogger } from '../common/log.js';
 import { loadOrCreateNodeId } from '../common/node-identity.js';
 import { DockerExecutor } from '../engine/docker/executor.js';
 import type { NetworkState__Output } from '../generated/tsswarm/dispatcher/v1/NetworkState.js';
+import type { ManagerEndpoints } from '../generated/tsswarm/dispatcher/v1/ManagerEndpoints.js';
+import type { RoleChange__Output } from '../generated/tsswarm/dispatcher/v1/RoleChange.js';
+import { workerEndpoints } from '../manager/membership/promotion.js';
+import { PromotedNode, type StartManager } from '../manager/membership/promoted-node.js';
 import { Agent } from './agent.js';
 import { NetworkAgent } from './network/index.js';
 import type { Executor } from './types.js';
@@ -21,12 +25,21 @@ export interface WorkerOptions {
   labels?: Record<string, string>;
   /** How long to wait for the first session before giving up (default 15 s). */
   joinTimeoutMs?: number;
+  /** Where this node serves Raft and the API if promoted (default: listen port + 1, 127.0.0.1:2375). */
+  raftAddr?: string;
+  apiAddr?: string;
+  /** Starts the manager component on `node promote` (the CLI passes runManager); none: promotion is ignored. */
+  startManager?: StartManager;
   log?: Logger;
 }
 
 export interface RunningWorker {
   stop(): Promise<void>;
   nodeId: string;
+  /** Managers the agent fails over to, as last told. */
+  knownManagers?(): string[];
+  /** The in-process manager component of a promoted worker (undefined until promoted). */
+  promoted?: PromotedNode;
 }
 
 export async function runWorker(opts: WorkerOptions): Promise<RunningWorker> {
@@ -34,16 +47,54 @@ export async function runWorker(opts: WorkerOptions): Promise<RunningWorker> {
   if (opts.managerAddrs.length === 0) throw new Error('no manager address given');
   const nodeId = await loadOrCreateNodeId(opts.dataDir);
   const advertise = opts.advertiseAddr ?? hostOf(opts.listenAddr);
-  return startLocalWorker({
+  const started: { worker?: RunningWorker } = {};
+  const promoted = opts.startManager
+    ? new PromotedNode({
+        dataDir: opts.dataDir,
+        ...(opts.hostname ? { hostname: opts.hostname } : {}),
+        ...(opts.listenAddr ? { listenAddr: opts.listenAddr } : {}),
+        ...(opts.raftAddr ? { raftAddr: opts.raftAddr } : {}),
+        ...(opts.apiAddr ? { apiAddr: opts.apiAddr } : {}),
+        ...(opts.advertiseAddr ? { advertiseAddr: opts.advertiseAddr } : {}),
+        start: opts.startManager,
+        knownManagers: () => started.worker?.knownManagers?.() ?? opts.managerAddrs,
+        log: log.child({ c: 'promotion' }),
+      })
+    : undefined;
+  const e = workerEndpoints({
+    ...(opts.listenAddr ? { listenAddr: opts.listenAddr } : {}),
+    ...(opts.raftAddr ? { raftAddr: opts.raftAddr } : {}),
+    ...(opts.apiAddr ? { apiAddr: opts.apiAddr } : {}),
+    ...(advertise ? { advertiseHost: advertise } : {}),
+  });
+  const worker = await startLocalWorker({
     nodeId,
     token: opts.token,
     managerAddrs: opts.managerAddrs,
+    ...(promoted
+      ? {
+          managerEndpoints: { cluster_addr: e.Addr, raft_addr: e.RaftAddr, api_addr: e.ApiAddr },
+          onRoleChange: (m: RoleChange__Output) => promoted.onRoleChange(m),
+        }
+      : {}),
     ...(opts.hostname ? { hostname: opts.hostname } : {}),
     ...(advertise ? { advertiseAddr: advertise } : {}),
     ...(opts.labels ? { labels: opts.labels } : {}),
     joinTimeoutMs: opts.joinTimeoutMs ?? (Number(process.env.TSSWARM_JOIN_TIMEOUT_MS) || undefined),
     log,
   });
+  started.worker = worker;
+  if (!promoted) return worker;
+  const agent = worker;
+  return {
+    ...agent,
+    promoted,
+    stop: async () => {
+      // The manager component first: its agent-less dispatcher may serve this node's session.
+      await promoted.stop();
+      await agent.stop();
+    },
+  };
 }
 
 export interface LocalWorkerOptions {
@@ -55,6 +106,8 @@ export interface LocalWorkerOptions {
   labels?: Record<string, string>;
   executor?: Executor;
   joinTimeoutMs?: number;
+  managerEndpoints?: ManagerEndpoints;
+  onRoleChange?: (role: RoleChange__Output) => void;
   log: Logger;
 }
 
@@ -90,6 +143,8 @@ export async function startLocalWorker(o: LocalWorkerOptions): Promise<RunningWo
     log: o.log,
     ...(o.joinTimeoutMs ? { firstConnectTimeoutMs: o.joinTimeoutMs } : {}),
     ...(network ? { onNetworkState: (s: NetworkState__Output) => network.onNetworkState(s) } : {}),
+    ...(o.managerEndpoints ? { managerEndpoints: o.managerEndpoints } : {}),
+    ...(o.onRoleChange ? { onRoleChange: o.onRoleChange } : {}),
   });
   try {
     await agent.start();
@@ -99,6 +154,7 @@ export async function startLocalWorker(o: LocalWorkerOptions): Promise<RunningWo
   }
   return {
     nodeId: o.nodeId,
+    knownManagers: () => agent.knownManagers(),
     stop: async () => {
       await agent.stop();
       await network?.stop();

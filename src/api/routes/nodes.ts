@@ -1,5 +1,6 @@
 // Node routes: list with filters, inspect, update (spec replaced), remove.
 import { managerNodes, quorumLossReason } from '../../manager/membership/managers.js';
+import { checkPromotion, isPendingPromotion, PromotionRefusedError } from '../../manager/membership/promotion.js';
 import type { FastifyInstance } from 'fastify';
 import type { Node, NodeSpec } from '../../store/objects.js';
 import { requireLeader, type ApiContext } from '../context.js';
@@ -70,12 +71,19 @@ export function registerNodeRoutes(app: FastifyInstance, ctx: ApiContext): void 
     if (node.Version.Index !== version) throw outOfSequence('node', req.params.id, version, node.Version.Index);
     const spec = validateNodeSpec(req.body, node.Spec);
     const demote = node.Spec.Role === 'manager' && spec.Role === 'worker';
-    if (node.Spec.Role === 'worker' && spec.Role === 'manager') {
-      throw invalid(
-        `promoting a running worker is not supported yet: on ${node.Description.Hostname}, run 'tsswarm leave', then 'tsswarm join' with the manager token (tsswarm swarm join-token manager)`,
-      );
+    const promote = node.Spec.Role === 'worker' && spec.Role === 'manager';
+    // Promotion only records the desired role: the dispatcher tells the worker, whose
+    // replica asks to join once it listens (membership/promotion.ts, docs/design/membership.md).
+    if (promote) {
+      try {
+        checkPromotion(node, ctx.store.all('nodes'));
+      } catch (err) {
+        if (err instanceof PromotionRefusedError) throw invalid(err.message);
+        throw err;
+      }
     }
-    if (demote) {
+    // A promotion not yet joined is cancelled: there is no Raft member to remove.
+    if (demote && !isPendingPromotion(node)) {
       const reason = quorumLossReason(managerNodes(ctx.store), node.ID);
       if (reason) throw invalid(`cannot demote ${node.Description.Hostname}: ${reason}`);
       // Out of the Raft group first: a node that is no longer a voter cannot be counted on.

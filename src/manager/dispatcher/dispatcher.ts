@@ -6,7 +6,9 @@ import * as grpc from '@grpc/grpc-js';
 import { nanoid } from 'nanoid';
 import type { Logger } from 'pino';
 import type { DispatcherHandlers } from '../../generated/tsswarm/dispatcher/v1/Dispatcher.js';
+import type { ManagerEndpoints__Output } from '../../generated/tsswarm/dispatcher/v1/ManagerEndpoints.js';
 import type { ManagerMessage } from '../../generated/tsswarm/dispatcher/v1/ManagerMessage.js';
+import type { RoleChange } from '../../generated/tsswarm/dispatcher/v1/RoleChange.js';
 import type { Register__Output } from '../../generated/tsswarm/dispatcher/v1/Register.js';
 import type { TaskStatus__Output } from '../../generated/tsswarm/dispatcher/v1/TaskStatus.js';
 import type { WorkerMessage__Output } from '../../generated/tsswarm/dispatcher/v1/WorkerMessage.js';
@@ -27,6 +29,8 @@ export interface DispatcherConfig {
   managerAddrs: () => string[];
   /** The leader's own node: never marked down by itself (it may run without an agent). */
   selfNodeId?: string;
+  /** The node's desired role as its session is told it (promotion / demotion); none: not sent. */
+  roleChange?: (node: Node) => RoleChange;
 }
 
 type SessionCall = grpc.ServerDuplexStream<WorkerMessage__Output, ManagerMessage>;
@@ -38,6 +42,8 @@ interface Session {
   lastBeat: number;
   lastDigest?: string;
   lastNetworkDigest?: string;
+  lastRoleDigest?: string;
+  lastManagers?: string;
 }
 
 /** How often the down-detector and the assignment pusher run. */
@@ -50,6 +56,8 @@ export class Dispatcher {
   /** When each known node was last heard from (or when this dispatcher started). */
   private readonly lastSeen = new Map<string, number>();
   private readonly dirtyNodes = new Set<string>();
+  /** Nodes whose object changed: their role may have (promote / demote), and the manager list. */
+  private readonly changedNodes = new Set<string>();
   /** Network views are cluster-wide: one change can concern every node. */
   private networkDirty = false;
   private pendingStatus: Array<{ nodeId: string; status: TaskStatus__Output }> = [];
@@ -88,6 +96,7 @@ export class Dispatcher {
           for (const t of this.store.tasksOfService(e.object.ID)) if (t.NodeID) this.markDirty(t.NodeID);
           this.markNetworkDirty();
         } else if (e.table === 'networks' || e.table === 'nodes') {
+          if (e.table === 'nodes') this.changedNodes.add(e.object.ID);
           this.markNetworkDirty();
         }
       }
@@ -113,12 +122,20 @@ export class Dispatcher {
 
   private onSession(call: SessionCall): void {
     let session: Session | undefined;
+    let endpoints: ManagerEndpoints__Output | undefined;
     const peer = call.getPeer();
     call.on('data', (msg: WorkerMessage__Output) => {
       try {
         if (msg.register) {
           if (session) return;
-          void this.register(call, msg.register, peer).then((s) => (session = s));
+          void this.register(call, msg.register, peer).then((s) => {
+            session = s;
+            if (s && endpoints) void this.recordEndpoints(s.nodeId, endpoints);
+          });
+        } else if (msg.manager_endpoints) {
+          // Usually arrives while the registration is still being written: kept until then.
+          endpoints = msg.manager_endpoints;
+          if (session) void this.recordEndpoints(session.nodeId, endpoints);
         } else if (msg.heartbeat && session) {
           session.lastBeat = Date.now();
           this.lastSeen.set(session.nodeId, session.lastBeat);
@@ -174,9 +191,47 @@ export class Dispatcher {
       },
     });
     this.log.info({ node: nodeId, hostname: reg.hostname, peer }, 'node session opened');
+    session.lastManagers = JSON.stringify(this.config.managerAddrs());
     this.pushAssignments(session);
     this.pushNetworkState(session);
+    this.pushRole(session);
     return session;
+  }
+
+  /** Where the worker would serve as a manager (promotion); written only when it changes. */
+  private async recordEndpoints(nodeId: string, e: ManagerEndpoints__Output): Promise<void> {
+    const value = { Addr: e.cluster_addr, RaftAddr: e.raft_addr, ApiAddr: e.api_addr };
+    try {
+      await this.store.update((tx) => {
+        const n = tx.get('nodes', nodeId);
+        if (!n || JSON.stringify(n.ManagerEndpoints) === JSON.stringify(value)) return;
+        tx.update('nodes', nodeId, (d) => {
+          d.ManagerEndpoints = value;
+        });
+      });
+    } catch (err) {
+      this.log.warn({ err, node: nodeId }, 'could not record the manager endpoints of a node');
+    }
+  }
+
+  private pushRole(session: Session): void {
+    const node = this.config.roleChange ? this.store.get('nodes', session.nodeId) : undefined;
+    if (!node || !this.config.roleChange) return;
+    const role = this.config.roleChange(node);
+    const digest = JSON.stringify(role);
+    if (digest === session.lastRoleDigest) return;
+    session.lastRoleDigest = digest;
+    session.call.write({ role });
+  }
+
+  private pushManagers(): void {
+    const managers = this.config.managerAddrs();
+    const digest = JSON.stringify(managers);
+    for (const s of this.sessions.values()) {
+      if (s.lastManagers === digest) continue;
+      s.lastManagers = digest;
+      s.call.write({ manager_list: { managers } });
+    }
   }
 
   private async upsertNode(reg: Register__Output, peer: string): Promise<string> {
@@ -229,6 +284,14 @@ export class Dispatcher {
       for (const id of nodes) {
         const s = this.sessions.get(id);
         if (s) this.pushAssignments(s);
+      }
+      if (this.changedNodes.size > 0) {
+        for (const id of this.changedNodes) {
+          const s = this.sessions.get(id);
+          if (s) this.pushRole(s);
+        }
+        this.changedNodes.clear();
+        this.pushManagers();
       }
       if (this.networkDirty) {
         this.networkDirty = false;

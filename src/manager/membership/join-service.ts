@@ -7,6 +7,7 @@ import type { JoinResponse } from '../../generated/tsswarm/dispatcher/v1/JoinRes
 import type { Store } from '../../store/store.js';
 import { checkJoinToken, InvalidTokenError } from '../tokens.js';
 import { managerNodes } from './managers.js';
+import { isPendingPromotion } from './promotion.js';
 
 export interface JoinServiceDeps {
   store: Store;
@@ -16,6 +17,8 @@ export interface JoinServiceDeps {
   leaderClusterAddr(): string | undefined;
   raftSecret: string;
   addRaftMember(nodeId: string, raftAddr: string): Promise<void>;
+  /** Resolves if a Raft endpoint answers (a promoted worker's replica listens before it asks to join). */
+  probeRaft?(raftAddr: string): Promise<void>;
 }
 
 type JoinCall = grpc.ServerUnaryCall<JoinRequest__Output, JoinResponse>;
@@ -54,6 +57,14 @@ async function handleJoin(deps: JoinServiceDeps, req: JoinRequest__Output, peer:
     throw { code: grpc.status.INVALID_ARGUMENT, details: 'a joining manager must send its node id, cluster address and Raft address' };
   }
   const hostAddr = req.cluster_addr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  // A promoted worker starts its replica first: it becomes a voter only once the leader can
+  // reach it, so a promotion that cannot work never counts against the quorum.
+  const pending = deps.store.get('nodes', req.node_id);
+  if (pending && isPendingPromotion(pending) && deps.probeRaft) {
+    await deps.probeRaft(req.raft_addr).catch((err: Error) => {
+      throw { code: grpc.status.FAILED_PRECONDITION, details: `the leader cannot reach the Raft address ${req.raft_addr}: ${err.message}` };
+    });
+  }
   await deps.store.update((tx) => {
     const managerStatus = { Leader: false, Reachability: 'reachable' as const, Addr: req.cluster_addr, RaftAddr: req.raft_addr, ApiAddr: req.api_addr };
     if (tx.get('nodes', req.node_id)) {

@@ -52,11 +52,30 @@ void describe('api: nodes', () => {
     assert.deepEqual(n.Spec, { Availability: 'drain', Labels: { disk: 'ssd' }, Role: 'worker' });
   });
 
-  void it('refuses to promote a running worker, saying how to add a manager', async () => {
+  void it('refuses to promote a worker that reported no manager addresses, naming the flags', async () => {
     const before = dump(store);
     const res = await app.inject({ method: 'POST', url: `/nodes/${WORKER_ID}/update?version=${version(WORKER_ID)}`, payload: { Role: 'manager', Availability: 'active' } });
-    assertError(res, 400, /promoting a running worker is not supported yet: .*tsswarm join' with the manager token/);
+    assertError(res, 400, /cannot promote wrk-1: it did not report the addresses .*--raft-addr HOST:PORT --api-addr HOST:PORT/);
     assert.equal(dump(store), before);
+  });
+
+  void it('promotion records the desired role only; a demotion before it joined cancels it', async () => {
+    await store.update((tx) =>
+      tx.update('nodes', WORKER_ID, (n) => {
+        n.Status = { State: 'ready', Addr: '10.0.0.7' };
+        n.ManagerEndpoints = { Addr: ':2377', RaftAddr: ':2378', ApiAddr: '127.0.0.1:2375' };
+      }),
+    );
+    const promote = await app.inject({ method: 'POST', url: `/nodes/${WORKER_ID}/update?version=${version(WORKER_ID)}`, payload: { Role: 'manager', Availability: 'active' } });
+    assert.equal(promote.statusCode, 200, promote.body);
+    const n = store.get('nodes', WORKER_ID) as Node;
+    assert.equal(n.Spec.Role, 'manager');
+    assert.equal(n.ManagerStatus, undefined, 'a Raft member only once its replica joins');
+    const again = await app.inject({ method: 'POST', url: `/nodes/${WORKER_ID}/update?version=${version(WORKER_ID)}`, payload: { Role: 'manager', Availability: 'active' } });
+    assert.equal(again.statusCode, 200, 'setting the same role again changes nothing');
+    const demote = await app.inject({ method: 'POST', url: `/nodes/${WORKER_ID}/update?version=${version(WORKER_ID)}`, payload: { Role: 'worker', Availability: 'active' } });
+    assert.equal(demote.statusCode, 200, demote.body);
+    assert.equal((store.get('nodes', WORKER_ID) as Node).Spec.Role, 'worker');
   });
 
   void it('refuses bad updates and leaves the store unchanged', async () => {

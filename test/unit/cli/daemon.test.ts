@@ -129,7 +129,7 @@ void describe('init / join / leave', () => {
   void it('join (foreground): runs a worker with every manager address', async () => {
     const dataDir = path.join(root, 'w1');
     let opts: WorkerOptions | undefined;
-    const r = await runCli(['join', '--token', 'SWMTKN-1-x-worker', '--data-dir', dataDir, '--hostname', 'w1', '10.0.0.1:2377,10.0.0.2'], {
+    const r = await runCli(['join', '--token', 'SWMTKN-1-x-worker', '--data-dir', dataDir, '--hostname', 'w1', '--raft-addr', '127.0.0.1:4001', '--api-addr', '127.0.0.1:4002', '10.0.0.1:2377,10.0.0.2'], {
       loadWorker: () =>
         Promise.resolve({
           runWorker: (o) => {
@@ -142,7 +142,10 @@ void describe('init / join / leave', () => {
     assert.equal(r.stderr, '');
     assert.equal(r.code, 0);
     assert.equal(r.stdout, 'This node joined a swarm as a worker.\n');
-    assert.deepEqual(opts, { managerAddrs: ['10.0.0.1:2377', '10.0.0.2'], token: 'SWMTKN-1-x-worker', dataDir, hostname: 'w1' });
+    // A worker keeps --raft-addr / --api-addr for a later node promote, and can start a manager then.
+    const { startManager, ...rest } = opts ?? ({} as WorkerOptions);
+    assert.equal(typeof startManager, 'function');
+    assert.deepEqual(rest, { managerAddrs: ['10.0.0.1:2377', '10.0.0.2'], token: 'SWMTKN-1-x-worker', dataDir, hostname: 'w1', raftAddr: '127.0.0.1:4001', apiAddr: '127.0.0.1:4002' });
   });
 
   void it('join: usage errors (no token, bad availability, bad address)', async () => {

@@ -52,8 +52,8 @@ export function register(program: Command, ctx: Ctx): void {
     .requiredOption('--token <token>', 'join token (tsswarm swarm join-token worker)')
     .option('--listen-addr <host:port>', 'address this node listens on')
     .option('--advertise-addr <addr>', 'address other nodes reach this one at')
-    .option('--api-addr <host:port>', 'managers: control API address (default 127.0.0.1:2375)')
-    .option('--raft-addr <host:port>', 'managers: Raft replication address (default: listen port + 1)')
+    .option('--api-addr <host:port>', 'control API address, for a manager or a worker promoted later (default 127.0.0.1:2375)')
+    .option('--raft-addr <host:port>', 'Raft replication address, for a manager or a worker promoted later (default: listen port + 1)')
     .option('--data-dir <dir>', 'state directory (default /var/lib/tsswarm)')
     .option('--hostname <name>', 'node hostname (default: the machine hostname)')
     .option('--availability <availability>', 'managers: active or drain')
@@ -90,11 +90,15 @@ export function register(program: Command, ctx: Ctx): void {
         return;
       }
       if (await joinsAsManager(dataDir, managerAddrs, flags.token)) {
+        // A worker promoted earlier comes back as a manager on the addresses it was promoted with.
+        const { readPromotedAddrs } = await import('../../../manager/membership/promoted-node.js');
+        const promoted = await readPromotedAddrs(dataDir);
+        const advertiseAddr = flags.advertiseAddr ?? promoted?.advertiseAddr;
         await runForeground(ctx, dataDir, 'manager', async () => {
           const { runManager } = await (ctx.io.loadManager ?? loadManagerModule)();
           const m = await runManager({
-            listenAddr: flags.listenAddr ?? '0.0.0.0:2377',
-            apiAddr: flags.apiAddr ?? '127.0.0.1:2375',
+            listenAddr: flags.listenAddr ?? promoted?.listenAddr ?? '0.0.0.0:2377',
+            apiAddr: flags.apiAddr ?? promoted?.apiAddr ?? '127.0.0.1:2375',
             dataDir,
             availability: (flags.availability as 'active' | 'drain' | undefined) ?? 'active',
             allowRemoteApi: false,
@@ -102,15 +106,15 @@ export function register(program: Command, ctx: Ctx): void {
             joinToken: flags.token,
             joinAddr: managerAddrs.join(','),
             ...(flags.hostname !== undefined ? { hostname: flags.hostname } : {}),
-            ...(flags.advertiseAddr !== undefined ? { advertiseAddr: flags.advertiseAddr } : {}),
-            ...(flags.raftAddr !== undefined ? { raftAddr: flags.raftAddr } : {}),
+            ...(advertiseAddr !== undefined ? { advertiseAddr } : {}),
+            ...((flags.raftAddr ?? promoted?.raftAddr) !== undefined ? { raftAddr: flags.raftAddr ?? promoted?.raftAddr } : {}),
           });
           return { stop: () => m.stop(), ready: { role: 'manager', nodeId: m.nodeId, message: MANAGER_JOIN_MESSAGE } };
         });
         return;
       }
-      if (flags.apiAddr !== undefined || flags.availability !== undefined || flags.raftAddr !== undefined) {
-        throw new UsageError('--api-addr, --raft-addr and --availability apply to managers; this token joins a worker');
+      if (flags.availability !== undefined) {
+        throw new UsageError('--availability applies to managers; this token joins a worker (use node update --availability)');
       }
       await runForeground(ctx, dataDir, 'worker', async () => {
         const { runWorker } = await (ctx.io.loadWorker ?? loadWorkerModule)();
@@ -121,6 +125,10 @@ export function register(program: Command, ctx: Ctx): void {
           ...(flags.hostname !== undefined ? { hostname: flags.hostname } : {}),
           ...(flags.listenAddr !== undefined ? { listenAddr: flags.listenAddr } : {}),
           ...(flags.advertiseAddr !== undefined ? { advertiseAddr: flags.advertiseAddr } : {}),
+          // Stored for a later `node promote`: the worker reports them, the leader checks them.
+          ...(flags.raftAddr !== undefined ? { raftAddr: flags.raftAddr } : {}),
+          ...(flags.apiAddr !== undefined ? { apiAddr: flags.apiAddr } : {}),
+          startManager: async (o) => (await (ctx.io.loadManager ?? loadManagerModule)()).runManager(o),
         });
         return { stop: () => w.stop(), ready: { role: 'worker', nodeId: w.nodeId, message: JOIN_MESSAGE } };
       });
