@@ -95,6 +95,9 @@ export class RaftNode {
   private savedHardState: HardState;
   private unsavedHardState: HardState | undefined;
   private proposalQueue: QueuedProposal[] = [];
+  /** A snapshot being written in the background, if any. */
+  private snapshotting: Promise<void> | undefined;
+  private storageFailed = false;
   private proposalsScheduled = false;
 
   private constructor(
@@ -280,6 +283,7 @@ export class RaftNode {
     clearInterval(this.timer);
     await this.transport.stop();
     await this.running;
+    await this.snapshotting;
     await this.wal.close();
     for (const p of this.proposalQueue.splice(0)) p.reject(new RaftStoppedError(this.id));
     this.waiters.failAll(new RaftStoppedError(this.id));
@@ -351,13 +355,20 @@ export class RaftNode {
         await this.handleReady(this.core.ready());
       }
     } catch (e) {
-      this.log.fatal({ err: e }, 'raft storage failed; stopping node');
-      this.waiters.failAll(new RaftStoppedError(this.id, { cause: e }));
-      for (const p of this.proposalQueue.splice(0)) p.reject(new RaftStoppedError(this.id, { cause: e }));
-      this.stopped = true;
-      clearInterval(this.timer);
-      void this.transport.stop();
+      this.failStorage(e);
     }
+  }
+
+  /** After a storage error the on-disk state is unknown: fail everything and stop. */
+  private failStorage(e: unknown): void {
+    if (this.storageFailed) return;
+    this.storageFailed = true;
+    this.log.fatal({ err: e }, 'raft storage failed; stopping node');
+    this.waiters.failAll(new RaftStoppedError(this.id, { cause: e }));
+    for (const p of this.proposalQueue.splice(0)) p.reject(new RaftStoppedError(this.id, { cause: e }));
+    this.stopped = true;
+    clearInterval(this.timer);
+    void this.transport.stop();
   }
 
   private async handleReady(rd: Ready): Promise<void> {
@@ -367,7 +378,10 @@ export class RaftNode {
     // for this Ready's fsync: apply them (and answer their proposers) while it runs.
     const early = rd.snapshot ? 0 : durablePrefix(rd.committedEntries, rd.entries[0]?.index ?? Infinity);
     for (let i = 0; i < early; i++) this.applyEntry(rd.committedEntries[i] as Entry);
-    if (rd.snapshot) await this.snaps.save(rd.snapshot);
+    if (rd.snapshot) {
+      await this.snapshotting; // one snapshot writer at a time
+      await this.snaps.save(rd.snapshot);
+    }
     if (rd.hardState) this.unsavedHardState = rd.hardState;
     // A commit-index change alone needs no fsync: a lower commit after a crash is re-learned.
     const hs = this.unsavedHardState;
@@ -394,7 +408,7 @@ export class RaftNode {
       for (const cb of this.leaderListeners) cb(this.leader, this.leader === this.id);
       if (this.leader !== this.id) this.waiters.failUnconfirmedReads(this.id, this.leader);
     }
-    await this.maybeSnapshot();
+    this.maybeSnapshot();
   }
 
   private send(m: Message): void {
@@ -436,15 +450,28 @@ export class RaftNode {
     this.waiters.applied(e);
   }
 
-  private async maybeSnapshot(): Promise<void> {
+  /**
+   * Starts a snapshot once enough entries were applied. It runs beside the Ready loop
+   * (file write, fsyncs, WAL marker, compaction) so that writes do not stall behind it.
+   */
+  private maybeSnapshot(): void {
     const applied = this.core.log.applied;
     const every = this.opts.snapshotEntries ?? 10_000;
-    if (applied - this.snapshotIndex < every || this.core.confIndex > applied) return;
+    if (this.snapshotting || applied - this.snapshotIndex < every || this.core.confIndex > applied) return;
     const data = encodeNodeSnapshot({ addresses: this.addresses, fsm: this.opts.fsm.takeSnapshot() });
     const snap = this.mem.createSnapshot(applied, this.core.confState(), data);
-    await this.snaps.save(snap);
-    await this.wal.save(undefined, [], snap.meta);
     this.snapshotIndex = applied;
+    this.snapshotting = this.persistSnapshot(snap)
+      .catch((e: unknown) => this.failStorage(e))
+      .finally(() => {
+        this.snapshotting = undefined;
+      });
+  }
+
+  private async persistSnapshot(snap: Snapshot): Promise<void> {
+    const applied = snap.meta.index;
+    await this.snaps.save(snap);
+    await this.wal.save(undefined, [], snap.meta); // the file is durable: point the WAL at it
     const compactTo = applied - (this.opts.catchUpEntries ?? 1000);
     if (compactTo > this.mem.firstIndex()) {
       this.mem.compact(compactTo);
