@@ -366,7 +366,7 @@ export function renderNodes(nodes) {
   );
   return html`<table>
 <caption>Nodes</caption>
-<thead><tr><th scope="col">Hostname</th><th scope="col">Role</th><th scope="col">Availability</th><th scope="col">Status</th><th scope="col">Manager status</th><th scope="col">Tasks running</th><th scope="col">Engine version</th><th scope="col">Load balancer</th><th scope="col">Address</th></tr></thead>
+<thead><tr><th scope="col">Hostname</th><th scope="col">Role</th><th scope="col">Availability</th><th scope="col">Status</th><th scope="col">Manager status</th><th scope="col" class="num">Tasks running</th><th scope="col">Engine version</th><th scope="col">Load balancer</th><th scope="col">Address</th></tr></thead>
 <tbody>${rows}</tbody>
 </table>`;
 }
@@ -387,7 +387,7 @@ function renderTasks(s) {
   );
   return html`<table class="tasks">
 <caption>Tasks of ${s.name}</caption>
-<thead><tr><th scope="col">Task</th><th scope="col">Slot</th><th scope="col">Node</th><th scope="col">Desired</th><th scope="col">State</th><th scope="col">Error</th><th scope="col">Age</th></tr></thead>
+<thead><tr><th scope="col">Task</th><th scope="col" class="num">Slot</th><th scope="col">Node</th><th scope="col">Desired</th><th scope="col">State</th><th scope="col">Error</th><th scope="col" class="num">Age</th></tr></thead>
 <tbody>${rows}</tbody>
 </table>`;
 }
@@ -413,7 +413,7 @@ export function renderServices(services, opts = {}) {
   );
   return html`<table>
 <caption>Services</caption>
-<thead><tr><th scope="col">Name</th><th scope="col">Mode</th><th scope="col">Replicas</th><th scope="col">Image</th><th scope="col">Published ports</th><th scope="col">VIPs</th><th scope="col">Min available</th><th scope="col">Update</th></tr></thead>
+<thead><tr><th scope="col">Name</th><th scope="col">Mode</th><th scope="col" class="num">Replicas</th><th scope="col">Image</th><th scope="col">Published ports</th><th scope="col">VIPs</th><th scope="col">Min available</th><th scope="col">Update</th></tr></thead>
 <tbody>${rows}</tbody>
 </table>`;
 }
