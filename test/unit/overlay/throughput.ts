@@ -1,19 +1,42 @@
 // Manual measurement (not part of the suite): iperf3 between two "containers" over the overlay
 // vs between their two "hosts" over the lab underlay. Root and iperf3 needed; traffic stays on
-// the lab's own addresses. Run: node --import tsx test/unit/overlay/throughput.ts
+// the lab's own addresses.
+//
+//   node --import tsx test/unit/overlay/throughput.ts [--rounds 5] [--seconds 3] [--ab-bridge-nf]
+//
+// TCP runs are interleaved (the order shuffled every round) and the medians printed, with the
+// CPU time both iperf3 processes used per GB moved (iperf3's own accounting, which includes the
+// softirq work done in their context): on a shared machine throughput follows whatever else
+// runs, CPU per GB much less so. --ab-bridge-nf adds an overlay variant with bridge netfilter
+// switched back on in both sandboxes (what the driver turns off; see sysctls.ts).
+import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { OverlayDriver, macForIp } from '../../../src/overlay/index.js';
-import { NetnsLab, canRunLab, inNs } from './netns-lab.js';
+import { NetnsLab, canRunLab, inNs, sh } from './netns-lab.js';
 
-const SECONDS = 3;
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '3' },
+    'ab-bridge-nf': { type: 'boolean', default: false },
+  },
+});
+const ROUNDS = Number(values.rounds);
+const SECONDS = Number(values.seconds);
 
-async function iperf(lab: NetnsLab, serverNs: string, clientNs: string, addr: string, extra: string[] = []): Promise<string> {
+interface Result {
+  error?: string;
+  end: {
+    sum_received?: { bits_per_second: number; bytes: number };
+    sum_sent?: { retransmits?: number };
+    sum?: { bits_per_second: number; lost_percent?: number };
+    cpu_utilization_percent?: { host_total: number; remote_total: number };
+  };
+}
+
+async function iperf(lab: NetnsLab, serverNs: string, clientNs: string, addr: string, extra: string[] = []): Promise<Result> {
   const server = await lab.startIn(serverNs, ['iperf3', '-s', '-1', '-B', addr]);
   try {
-    type Result = {
-      error?: string;
-      end: { sum_received?: { bits_per_second: number }; sum_sent?: { retransmits?: number }; sum?: { bits_per_second: number; lost_percent?: number } };
-    };
     let j: Result = { error: 'not run', end: {} };
     // Retry while the server is not listening yet (bounded).
     for (let i = 0; i < 50 && j.error !== undefined; i++) {
@@ -21,13 +44,31 @@ async function iperf(lab: NetnsLab, serverNs: string, clientNs: string, addr: st
       const r = await inNs(clientNs, ['iperf3', '-c', addr, '-t', String(SECONDS), '-J', ...extra], (SECONDS + 10) * 1000);
       j = JSON.parse(r.out.slice(r.out.indexOf('{'), r.out.lastIndexOf('}') + 1) || '{"error":"no output","end":{}}') as Result;
     }
-    if (j.error !== undefined) return `failed: ${j.error}`;
-    if (j.end.sum?.lost_percent !== undefined) return `${(j.end.sum.bits_per_second / 1e9).toFixed(2)} Gbit/s, ${j.end.sum.lost_percent.toFixed(2)} % lost`;
-    return `${((j.end.sum_received?.bits_per_second ?? 0) / 1e9).toFixed(2)} Gbit/s (retransmits ${j.end.sum_sent?.retransmits ?? 0})`;
+    return j;
   } finally {
     lab.kill(server);
   }
 }
+
+function udpLine(j: Result): string {
+  if (j.error !== undefined) return `failed: ${j.error}`;
+  return `${((j.end.sum?.bits_per_second ?? 0) / 1e9).toFixed(2)} Gbit/s, ${(j.end.sum?.lost_percent ?? 0).toFixed(2)} % lost`;
+}
+
+interface TcpRun {
+  gbits: number;
+  cpuPerGB: number;
+  retransmits: number;
+}
+
+function tcpRun(j: Result): TcpRun {
+  if (j.error !== undefined || j.end.sum_received === undefined) throw new Error(`iperf3 failed: ${j.error ?? 'no result'}`);
+  const cpu = j.end.cpu_utilization_percent ?? { host_total: NaN, remote_total: NaN };
+  const gb = j.end.sum_received.bytes / 1e9;
+  return { gbits: j.end.sum_received.bits_per_second / 1e9, cpuPerGB: (((cpu.host_total + cpu.remote_total) / 100) * SECONDS) / gb, retransmits: j.end.sum_sent?.retransmits ?? 0 };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 const skip = await canRunLab();
 if (skip) throw new Error(skip);
@@ -49,10 +90,46 @@ try {
       remote: eps.filter((e) => e.host !== i).map((e) => ({ taskId: e.taskId, networkId: 'net', ip: e.ip, mac: macForIp(e.ip), hostAddr: lab.hosts[e.host]!.addr })),
     });
   }
-  console.log(`underlay (host to host, veth + bridge, MTU 1500): ${await iperf(lab, lab.hosts[1]!.ns, lab.hosts[0]!.ns, lab.hosts[1]!.addr)}`);
-  console.log(`overlay  (container to container, VXLAN, MTU 1450): ${await iperf(lab, c2.ns, c1.ns, '10.0.20.3')}`);
-  console.log(`underlay UDP, 1350-byte datagrams, 1 Gbit/s offered: ${await iperf(lab, lab.hosts[1]!.ns, lab.hosts[0]!.ns, lab.hosts[1]!.addr, ['-u', '-b', '1G', '-l', '1350'])}`);
-  console.log(`overlay  UDP, 1350-byte datagrams, 1 Gbit/s offered: ${await iperf(lab, c2.ns, c1.ns, '10.0.20.3', ['-u', '-b', '1G', '-l', '1350'])}`);
+  const bridgeNf = async (on: boolean): Promise<void> => {
+    const v = on ? '1' : '0';
+    for (const sb of ['tsovt1-4100', 'tsovt2-4100']) {
+      await sh(['ip', 'netns', 'exec', sb, 'sysctl', '-e', '-qw', `net.bridge.bridge-nf-call-iptables=${v}`, `net.bridge.bridge-nf-call-ip6tables=${v}`, `net.bridge.bridge-nf-call-arptables=${v}`]);
+    }
+  };
+  const variants: Array<{ name: string; run: () => Promise<TcpRun> }> = [
+    { name: 'underlay (host to host, veth + bridge, MTU 1500)', run: async () => tcpRun(await iperf(lab, lab.hosts[1]!.ns, lab.hosts[0]!.ns, lab.hosts[1]!.addr)) },
+    { name: 'overlay  (container to container, VXLAN, MTU 1450)', run: async () => tcpRun(await iperf(lab, c2.ns, c1.ns, '10.0.20.3')) },
+  ];
+  if (values['ab-bridge-nf']) {
+    variants.push({
+      name: 'overlay, bridge netfilter on in the sandboxes',
+      run: async () => {
+        await bridgeNf(true);
+        try {
+          return tcpRun(await iperf(lab, c2.ns, c1.ns, '10.0.20.3'));
+        } finally {
+          await bridgeNf(false);
+        }
+      },
+    });
+  }
+  const runs = new Map<string, TcpRun[]>(variants.map((v) => [v.name, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = [...variants].sort(() => Math.random() - 0.5);
+    for (const v of order) runs.get(v.name)!.push(await v.run());
+  }
+  console.log(`TCP, 1 stream, ${SECONDS} s × ${ROUNDS} interleaved (median):`);
+  const under = runs.get(variants[0]!.name)!;
+  for (const v of variants) {
+    const xs = runs.get(v.name)!;
+    const g = median(xs.map((x) => x.gbits));
+    console.log(
+      `${v.name}: ${g.toFixed(2)} Gbit/s (${xs.map((x) => x.gbits.toFixed(2)).join(', ')}; ratio ${(g / median(under.map((x) => x.gbits))).toFixed(2)}), ` +
+        `${median(xs.map((x) => x.cpuPerGB)).toFixed(3)} CPU s/GB, retransmits ${xs.map((x) => x.retransmits).join('/')}`,
+    );
+  }
+  console.log(`underlay UDP, 1350-byte datagrams, 1 Gbit/s offered: ${udpLine(await iperf(lab, lab.hosts[1]!.ns, lab.hosts[0]!.ns, lab.hosts[1]!.addr, ['-u', '-b', '1G', '-l', '1350']))}`);
+  console.log(`overlay  UDP, 1350-byte datagrams, 1 Gbit/s offered: ${udpLine(await iperf(lab, c2.ns, c1.ns, '10.0.20.3', ['-u', '-b', '1G', '-l', '1350']))}`);
 } finally {
   await lab.destroy();
 }
