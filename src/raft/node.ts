@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { InvalidConfChangeError, RaftError } from './errors.js';
 import { MemoryStorage } from './memory-storage.js';
+import { ProposalQueue } from './node-proposals.js';
 import { RaftTimeoutError, Waiters } from './node-waiters.js';
 import { decodeNodeSnapshot, encodeNodeSnapshot } from './node-snapshot.js';
 import { Raft } from './raft.js';
@@ -74,12 +75,6 @@ export interface RaftNodeStats {
   readonly walRecords: number;
 }
 
-interface QueuedProposal {
-  readonly data: Uint8Array;
-  resolve(v: { index: number }): void;
-  reject(e: unknown): void;
-}
-
 export class RaftNode {
   private readonly applyListeners = new Set<(e: Entry) => void>();
   private readonly leaderListeners = new Set<(leader: NodeId, isLeader: boolean) => void>();
@@ -94,7 +89,7 @@ export class RaftNode {
   private leader: NodeId = '';
   private savedHardState: HardState;
   private unsavedHardState: HardState | undefined;
-  private proposalQueue: QueuedProposal[] = [];
+  private readonly proposals = new ProposalQueue();
   /** A snapshot being written in the background, if any. */
   private snapshotting: Promise<void> | undefined;
   private storageFailed = false;
@@ -220,10 +215,9 @@ export class RaftNode {
     } catch (e) {
       return Promise.reject(e);
     }
-    return new Promise((resolve, reject) => {
-      this.proposalQueue.push({ data, resolve, reject });
-      this.scheduleProposals();
-    });
+    const done = this.proposals.push(data);
+    this.scheduleProposals();
+    return done;
   }
 
   /** Resolves when local state reflects every write committed before the call (linearizable read). */
@@ -285,7 +279,7 @@ export class RaftNode {
     await this.running;
     await this.snapshotting;
     await this.wal.close();
-    for (const p of this.proposalQueue.splice(0)) p.reject(new RaftStoppedError(this.id));
+    this.proposals.failAll(new RaftStoppedError(this.id));
     this.waiters.failAll(new RaftStoppedError(this.id));
     this.log.info('raft node stopped');
   }
@@ -310,7 +304,7 @@ export class RaftNode {
     this.running = this.loop().finally(() => {
       this.running = undefined;
       // Proposed after the loop's last look (from a continuation it resolved): go again.
-      if (this.proposalQueue.length > 0) this.scheduleProposals();
+      if (this.proposals.length > 0) this.scheduleProposals();
     });
   }
 
@@ -325,26 +319,16 @@ export class RaftNode {
     });
   }
 
-  /** Hands the queued proposals to the core as one batch and registers their waiters. */
   private flushProposals(): void {
-    const batch = this.proposalQueue;
-    if (batch.length === 0) return;
-    this.proposalQueue = [];
+    if (this.proposals.length === 0) return;
     if (this.stopped) {
-      for (const p of batch) p.reject(new RaftStoppedError(this.id));
+      this.proposals.failAll(new RaftStoppedError(this.id));
       return;
     }
-    let at: { first: number; term: number };
-    try {
-      at = this.core.proposeBatch(batch.map((p) => p.data));
-    } catch (e) {
-      for (const p of batch) p.reject(e); // lost leadership meanwhile
-      return;
-    }
+    const n = this.proposals.flush(this.core, this.waiters, this.opts.proposalTimeoutMs ?? 30_000);
+    if (n === 0) return;
     this.counters.proposalBatches++;
-    this.counters.proposals += batch.length;
-    const ms = this.opts.proposalTimeoutMs ?? 30_000;
-    batch.forEach((p, i) => this.waiters.addProposal('propose', at.first + i, at.term, ms, p.resolve, p.reject));
+    this.counters.proposals += n;
   }
 
   private async loop(): Promise<void> {
@@ -365,7 +349,7 @@ export class RaftNode {
     this.storageFailed = true;
     this.log.fatal({ err: e }, 'raft storage failed; stopping node');
     this.waiters.failAll(new RaftStoppedError(this.id, { cause: e }));
-    for (const p of this.proposalQueue.splice(0)) p.reject(new RaftStoppedError(this.id, { cause: e }));
+    this.proposals.failAll(new RaftStoppedError(this.id, { cause: e }));
     this.stopped = true;
     clearInterval(this.timer);
     void this.transport.stop();
