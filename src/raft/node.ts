@@ -51,6 +51,10 @@ export interface RaftNodeOptions {
   readonly catchUpEntries?: number;
   readonly proposalTimeoutMs?: number;
   readonly readTimeoutMs?: number;
+  /** Flow control per follower: bytes per append message (1 MiB), messages in flight (256), bytes in flight (16 MiB). */
+  readonly maxSizePerMsg?: number;
+  readonly maxInflightMsgs?: number;
+  readonly maxInflightBytes?: number;
 }
 
 /** Thrown when the node is stopped or its storage failed. */
@@ -148,6 +152,9 @@ export class RaftNode {
       electionTick: opts.electionTicks ?? 10,
       heartbeatTick: opts.heartbeatTicks ?? 1,
       rand: Math.random,
+      maxSizePerMsg: opts.maxSizePerMsg ?? 1024 * 1024,
+      maxInflightMsgs: opts.maxInflightMsgs ?? 256,
+      maxInflightBytes: opts.maxInflightBytes ?? 16 * 1024 * 1024,
     });
     let transport = opts.transport;
     if (!transport) {

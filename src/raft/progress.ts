@@ -10,37 +10,55 @@
 
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
-/** Window of in-flight append messages, identified by their last index. */
+/**
+ * Window of in-flight append messages, identified by their last index. Full when it
+ * holds `capacity` messages or, with a byte budget, `maxBytes` of entries (flow
+ * control for large entries: a message is still allowed when the window is empty).
+ */
 export class Inflights {
   private readonly lastIndexes: number[] = [];
-  constructor(readonly capacity: number) {}
+  private readonly sizes: number[] = [];
+  private bytes = 0;
+  constructor(readonly capacity: number, readonly maxBytes = Infinity) {}
 
-  add(lastIndex: number): void {
+  add(lastIndex: number, bytes = 0): void {
     this.lastIndexes.push(lastIndex);
+    this.sizes.push(bytes);
+    this.bytes += bytes;
   }
 
   /** Frees every in-flight message whose last index is <= index. */
   freeLE(index: number): void {
     let n = 0;
     while (n < this.lastIndexes.length && (this.lastIndexes[n] as number) <= index) n++;
-    if (n > 0) this.lastIndexes.splice(0, n);
+    if (n === 0) return;
+    this.lastIndexes.splice(0, n);
+    for (const b of this.sizes.splice(0, n)) this.bytes -= b;
   }
 
   /** Frees the oldest slot: used when acks seem lost, so the window cannot wedge. */
   freeFirstOne(): void {
     this.lastIndexes.shift();
+    this.bytes -= this.sizes.shift() ?? 0;
   }
 
   full(): boolean {
-    return this.lastIndexes.length >= this.capacity;
+    return this.lastIndexes.length >= this.capacity || (this.lastIndexes.length > 0 && this.bytes >= this.maxBytes);
   }
 
   count(): number {
     return this.lastIndexes.length;
   }
 
+  /** Bytes of entries in flight. */
+  inflightBytes(): number {
+    return this.bytes;
+  }
+
   reset(): void {
     this.lastIndexes.length = 0;
+    this.sizes.length = 0;
+    this.bytes = 0;
   }
 }
 
@@ -58,9 +76,9 @@ export class Progress {
   recentActive = false;
   readonly inflights: Inflights;
 
-  constructor(next: number, maxInflight: number) {
+  constructor(next: number, maxInflight: number, maxInflightBytes = Infinity) {
     this.next = next;
-    this.inflights = new Inflights(maxInflight);
+    this.inflights = new Inflights(maxInflight, maxInflightBytes);
   }
 
   private resetState(state: ProgressState): void {
@@ -104,12 +122,12 @@ export class Progress {
     return updated;
   }
 
-  /** Bookkeeping after sending an append whose last entry is lastIndex. */
-  sentEntries(count: number, lastIndex: number): void {
+  /** Bookkeeping after sending an append of `count` entries (`bytes` in all) ending at lastIndex. */
+  sentEntries(count: number, lastIndex: number, bytes = 0): void {
     if (this.state === 'replicate') {
       if (count > 0) {
         this.next = lastIndex + 1;
-        this.inflights.add(lastIndex);
+        this.inflights.add(lastIndex, bytes);
       }
     } else if (this.state === 'probe') {
       this.probeSent = true;

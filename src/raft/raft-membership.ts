@@ -48,7 +48,7 @@ export function applyConfChange(r: Raft, cc: ConfChange, index: number): void {
   const last = r.log.lastIndex();
   for (const id of r.conf.ids()) {
     if (!r.prs.has(id)) {
-      const pr = new Progress(last + 1, r.maxInflight);
+      const pr = new Progress(last + 1, r.maxInflight, r.maxInflightBytes);
       pr.recentActive = true;
       r.prs.set(id, pr);
     }

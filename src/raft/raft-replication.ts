@@ -4,7 +4,7 @@
 
 import { RaftInvariantError } from './errors.js';
 import type { Raft } from './raft.js';
-import type { Entry, EntryType, NodeId } from './types.js';
+import { type Entry, type EntryType, type NodeId, entrySize } from './types.js';
 
 export function appendEntries(r: Raft, ents: { type: EntryType; data: Uint8Array }[]): Entry[] {
   const last = r.log.lastIndex();
@@ -40,7 +40,9 @@ export function sendAppend(r: Raft, to: NodeId, sendIfEmpty = true): boolean {
   if (entries.length > r.maxEntriesPerMsg) entries = entries.slice(0, r.maxEntriesPerMsg);
   if (entries.length === 0 && !sendIfEmpty) return false;
   r.send({ type: 'app', to, index: prevIndex, logTerm: prevTerm, entries, commit: r.log.committed });
-  pr.sentEntries(entries.length, prevIndex + entries.length);
+  let bytes = 0;
+  for (const e of entries) bytes += entrySize(e);
+  pr.sentEntries(entries.length, prevIndex + entries.length, bytes);
   return true;
 }
 

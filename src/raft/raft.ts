@@ -45,6 +45,8 @@ export interface RaftConfig {
   readonly maxSizePerMsg?: number;
   readonly maxEntriesPerMsg?: number;
   readonly maxInflightMsgs?: number;
+  /** Byte budget of entries in flight per follower (default: unlimited; messages still cap it). */
+  readonly maxInflightBytes?: number;
   readonly checkQuorum?: boolean;
   readonly preVote?: boolean;
 }
@@ -83,6 +85,7 @@ export class Raft {
   readonly maxSizePerMsg: number;
   readonly maxEntriesPerMsg: number;
   readonly maxInflight: number;
+  readonly maxInflightBytes: number;
   readonly checkQuorum: boolean;
   readonly preVote: boolean;
   readonly rand: () => number;
@@ -100,6 +103,7 @@ export class Raft {
     this.maxSizePerMsg = cfg.maxSizePerMsg ?? 1024 * 1024;
     this.maxEntriesPerMsg = cfg.maxEntriesPerMsg ?? 512;
     this.maxInflight = cfg.maxInflightMsgs ?? 256;
+    this.maxInflightBytes = cfg.maxInflightBytes ?? Infinity;
     this.checkQuorum = cfg.checkQuorum ?? true;
     this.preVote = cfg.preVote ?? true;
     this.log = new RaftLog(cfg.storage);
@@ -167,7 +171,7 @@ export class Raft {
     this.prs.clear();
     const last = this.log.lastIndex();
     for (const id of this.conf.ids()) {
-      const pr = new Progress(last + 1, this.maxInflight);
+      const pr = new Progress(last + 1, this.maxInflight, this.maxInflightBytes);
       if (id === this.id) pr.match = last;
       this.prs.set(id, pr);
     }

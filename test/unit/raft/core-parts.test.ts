@@ -56,6 +56,26 @@ void describe('progress', () => {
     assert.equal(p.isPaused(), false);
   });
 
+  void it('a byte budget closes the window before the message count does', () => {
+    const p = new Progress(1, 100, 1000);
+    p.becomeReplicate();
+    p.sentEntries(1, 1, 600);
+    assert.equal(p.isPaused(), false, '600 of 1000 bytes');
+    p.sentEntries(1, 2, 600);
+    assert.equal(p.isPaused(), true, '1200 bytes in flight');
+    assert.equal(p.inflights.inflightBytes(), 1200);
+    p.inflights.freeLE(1);
+    assert.equal(p.isPaused(), false);
+    assert.equal(p.inflights.inflightBytes(), 600);
+    p.inflights.freeFirstOne();
+    assert.equal(p.inflights.inflightBytes(), 0);
+    const big = new Progress(1, 100, 10);
+    big.becomeReplicate();
+    assert.equal(big.isPaused(), false, 'an empty window admits one oversized message');
+    big.sentEntries(1, 1, 5000);
+    assert.equal(big.isPaused(), true);
+  });
+
   void it('stale rejections are ignored; probe rejections back off to the hint', () => {
     const p = new Progress(10, 4);
     p.match = 3;
