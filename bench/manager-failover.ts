@@ -135,6 +135,12 @@ class SwarmManagers implements ManagerSystem {
     await createProbe(this);
   }
 
+  /** Swarm's Raft settings as the cluster reports them (ticks of Docker's 1 s tick). */
+  async raftSpec(): Promise<string> {
+    const sw = (await udsJson(this.sock(this.hosts[0]!), 'GET', `${this.api}/swarm`)) as { Spec?: { Raft?: Record<string, unknown> } };
+    return JSON.stringify(sw.Spec?.Raft ?? {});
+  }
+
   async crash(host: number): Promise<number> {
     const pid = await enginePid(this.bed, host);
     this.down.add(host);
@@ -410,7 +416,10 @@ function cleanup(): Promise<void> {
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
     log(`${sig}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
+    void cleanup().finally(() => {
+      report();
+      process.exit(130);
+    });
   });
 }
 
@@ -455,7 +464,9 @@ try {
     try {
       await swarm.start();
       active.push(swarm);
-      log(`swarm: managers on hosts ${swarm.hosts.join(', ')}`);
+      const raft = await swarm.raftSpec();
+      notes.push(`Docker Swarm's Raft settings: ${raft}`);
+      log(`swarm: managers on hosts ${swarm.hosts.join(', ')}; Raft ${raft}`);
     } catch (err) {
       const msg = `Docker Swarm could not run on the bed: ${String(err)}`;
       notes.push(msg);
@@ -483,6 +494,7 @@ try {
 } finally {
   await cleanup();
 }
+report();
 
 // --- report ---------------------------------------------------------------------------------
 
@@ -496,42 +508,45 @@ interface Summary {
   ms: Array<number | null>;
   errors: Array<[string, number]>;
 }
-const summaries: Summary[] = [];
-for (const name of ['tsswarm', 'swarm']) {
-  const rs = results.filter((r) => r.system === name);
-  if (rs.length === 0) continue;
-  const ok = rs.filter((r) => r.ms !== undefined).map((r) => r.ms as number);
-  const errors = new Map<string, number>();
-  for (const r of rs) for (const [e, n] of r.errors ?? []) errors.set(e, (errors.get(e) ?? 0) + n);
-  summaries.push({
-    system: name,
-    trials: rs.length,
-    ok: ok.length,
-    p50: Math.round(p50(ok)),
-    max: Math.round(max(ok)),
-    min: Math.round(ok.length ? Math.min(...ok) : NaN),
-    ms: rs.map((r) => (r.ms === undefined ? null : Math.round(r.ms))),
-    errors: [...errors].sort((a, b) => b[1] - a[1]).slice(0, 5),
-  });
-}
-const ts = summaries.find((s) => s.system === 'tsswarm');
-const sw = summaries.find((s) => s.system === 'swarm');
-const ratio = ts && sw ? { p50: +(sw.p50 / ts.p50).toFixed(2), max: +(sw.max / ts.max).toFixed(2) } : null;
+/** Prints the table and a JSON line for the trials done so far. */
+function report(): void {
+  const summaries: Summary[] = [];
+  for (const name of ['tsswarm', 'swarm']) {
+    const rs = results.filter((r) => r.system === name);
+    if (rs.length === 0) continue;
+    const ok = rs.filter((r) => r.ms !== undefined).map((r) => r.ms as number);
+    const errors = new Map<string, number>();
+    for (const r of rs) for (const [e, n] of r.errors ?? []) errors.set(e, (errors.get(e) ?? 0) + n);
+    summaries.push({
+      system: name,
+      trials: rs.length,
+      ok: ok.length,
+      p50: Math.round(p50(ok)),
+      max: Math.round(max(ok)),
+      min: Math.round(ok.length ? Math.min(...ok) : NaN),
+      ms: rs.map((r) => (r.ms === undefined ? null : Math.round(r.ms))),
+      errors: [...errors].sort((a, b) => b[1] - a[1]).slice(0, 5),
+    });
+  }
+  const ts = summaries.find((s) => s.system === 'tsswarm');
+  const sw = summaries.find((s) => s.system === 'swarm');
+  const ratio = ts && sw ? { p50: +(sw.p50 / ts.p50).toFixed(2), max: +(sw.max / ts.max).toFixed(2) } : null;
 
-console.log('');
-console.log(`manager failover, 3 managers (tsswarm on ${TSSWARM_ON === 'bed' ? 'bed hosts' : 'loopback'}, Swarm on bed hosts), SIGKILL of the leader (tsswarm: its process; Swarm: its whole dockerd),`);
-console.log(`time until a surviving manager answers 2xx to a service update (tried on each survivor every ${INTERVAL_MS} ms); defaults of both systems`);
-console.table(
-  summaries.map((s) => ({
-    system: s.system,
-    'ok/trials': `${s.ok}/${s.trials}`,
-    'p50 (ms)': s.p50,
-    'max (ms)': s.max,
-    'min (ms)': s.min,
-    'each trial (ms)': s.ms.map((x) => (x === null ? 'fail' : x)).join(' '),
-  })),
-);
-if (ratio) console.log(`swarm / tsswarm: p50 ${ratio.p50}x, max ${ratio.max}x`);
-for (const s of summaries) for (const [e, n] of s.errors) console.log(`${s.system}: failed attempts: ${n}x ${e}`);
-for (const n of notes) console.log(`note: ${n}`);
-console.log(JSON.stringify({ bench: 'manager-failover', tsswarmOn: TSSWARM_ON, tsswarmRev: snapshot?.sha ?? 'checkout', trials: TRIALS, intervalMs: INTERVAL_MS, results: summaries, ratio, notes }));
+  console.log('');
+  console.log(`manager failover, 3 managers (tsswarm on ${TSSWARM_ON === 'bed' ? 'bed hosts' : 'loopback'}, Swarm on bed hosts), SIGKILL of the leader (tsswarm: its process; Swarm: its whole dockerd),`);
+  console.log(`time until a surviving manager answers 2xx to a service update (tried on each survivor every ${INTERVAL_MS} ms); defaults of both systems`);
+  console.table(
+    summaries.map((s) => ({
+      system: s.system,
+      'ok/trials': `${s.ok}/${s.trials}`,
+      'p50 (ms)': s.p50,
+      'max (ms)': s.max,
+      'min (ms)': s.min,
+      'each trial (ms)': s.ms.map((x) => (x === null ? 'fail' : x)).join(' '),
+    })),
+  );
+  if (ratio) console.log(`swarm / tsswarm: p50 ${ratio.p50}x, max ${ratio.max}x`);
+  for (const s of summaries) for (const [e, n] of s.errors) console.log(`${s.system}: failed attempts: ${n}x ${e}`);
+  for (const n of notes) console.log(`note: ${n}`);
+  console.log(JSON.stringify({ bench: 'manager-failover', tsswarmOn: TSSWARM_ON, tsswarmRev: snapshot?.sha ?? 'checkout', trials: TRIALS, intervalMs: INTERVAL_MS, results: summaries, ratio, notes }));
+}
