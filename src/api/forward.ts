@@ -23,7 +23,8 @@ export function registerLeaderForwarding(app: FastifyInstance, info: ManagerInfo
   app.addHook('onRequest', async (req, reply) => {
     if (req.method === 'GET' || req.method === 'HEAD') {
       // Reads see every write acknowledged before them, whichever manager serves them.
-      if (info.linearizableRead && !req.url.startsWith('/_ping')) {
+      // The ping and the dashboard's static files read no cluster state.
+      if (info.linearizableRead && !req.url.startsWith('/_ping') && !req.url.startsWith('/dashboard')) {
         try {
           await info.linearizableRead();
         } catch (err) {

@@ -1,5 +1,6 @@
 // The Docker-compatible control API: a fastify app over the store. Routes live in
 // routes/<resource>.ts; this file wires parsing, version prefixes, errors and logging.
+import { registerBrowserGuard } from './browser-guard.js';
 import { registerLeaderForwarding } from './forward.js';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -58,6 +59,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     const problem = versionProblem(req.originalUrl);
     if (problem) throw new ApiError('invalid_argument', problem);
   });
+  registerBrowserGuard(app);
   registerLeaderForwarding(app, opts.info, BODY_LIMIT_BYTES);
 
   // The docker CLI decodes an error body as {"message"} only if Content-Type is exactly
