@@ -94,6 +94,7 @@ export function register(program: Command, ctx: Ctx): void {
         const { readPromotedAddrs } = await import('../../../manager/membership/promoted-node.js');
         const promoted = await readPromotedAddrs(dataDir);
         const advertiseAddr = flags.advertiseAddr ?? promoted?.advertiseAddr;
+        const raftAddr = flags.raftAddr ?? promoted?.raftAddr;
         await runForeground(ctx, dataDir, 'manager', async () => {
           const { runManager } = await (ctx.io.loadManager ?? loadManagerModule)();
           const m = await runManager({
@@ -107,7 +108,7 @@ export function register(program: Command, ctx: Ctx): void {
             joinAddr: managerAddrs.join(','),
             ...(flags.hostname !== undefined ? { hostname: flags.hostname } : {}),
             ...(advertiseAddr !== undefined ? { advertiseAddr } : {}),
-            ...((flags.raftAddr ?? promoted?.raftAddr) !== undefined ? { raftAddr: flags.raftAddr ?? promoted?.raftAddr } : {}),
+            ...(raftAddr !== undefined ? { raftAddr } : {}),
           });
           return { stop: () => m.stop(), ready: { role: 'manager', nodeId: m.nodeId, message: MANAGER_JOIN_MESSAGE } };
         });
@@ -118,6 +119,9 @@ export function register(program: Command, ctx: Ctx): void {
       }
       await runForeground(ctx, dataDir, 'worker', async () => {
         const { runWorker } = await (ctx.io.loadWorker ?? loadWorkerModule)();
+        // Loaded before the session opens: loading it on `node promote` blocks the event
+        // loop for a second or more, long enough to miss heartbeats and be marked down.
+        const { runManager } = await (ctx.io.loadManager ?? loadManagerModule)();
         const w = await runWorker({
           managerAddrs,
           token: flags.token,
@@ -128,7 +132,7 @@ export function register(program: Command, ctx: Ctx): void {
           // Stored for a later `node promote`: the worker reports them, the leader checks them.
           ...(flags.raftAddr !== undefined ? { raftAddr: flags.raftAddr } : {}),
           ...(flags.apiAddr !== undefined ? { apiAddr: flags.apiAddr } : {}),
-          startManager: async (o) => (await (ctx.io.loadManager ?? loadManagerModule)()).runManager(o),
+          startManager: runManager,
         });
         return { stop: () => w.stop(), ready: { role: 'worker', nodeId: w.nodeId, message: JOIN_MESSAGE } };
       });
