@@ -15,10 +15,11 @@
 // With --systems of one system only, it runs on hosts 1-3. Timeouts are both systems'
 // defaults (tsswarm: tick 100 ms, election after 10-20 ticks; Swarm: Docker's). t0 is taken
 // just before the SIGKILL is sent, by this process, to the pid itself.
-// Per trial: wait until the cluster is healthy (every manager reachable, one leader that
-// every live manager agrees on, the probe service readable everywhere), 1 s more, find the
-// leader, crash it, time the first committed write, restore the crashed manager. Trials of
-// the two systems alternate (order swapped every trial).
+// Per trial: 1 s after the cluster was last seen healthy (every manager reachable, one leader
+// that every manager agrees on, the probe service readable everywhere), find the leader, crash
+// it, time the first committed write, restore the crashed manager, wait until healthy again (a
+// manager still reported unreachable after 30 s while it follows the leader and serves reads is
+// let go, counted and reported). Trials of the two systems alternate (order swapped every trial).
 //
 //   node --import tsx bench/manager-failover.ts [--trials 20] [--systems tsswarm,swarm]
 //        [--interval-ms 25] [--attempt-timeout-ms 2000] [--max-in-flight 20] [--limit-s 60]
@@ -78,6 +79,7 @@ const PROBE = 'probe';
 const TS_API = '/v1.45';
 const SETTLE_MS = 1000;
 const HEALTHY_LIMIT_MS = 120_000;
+const REACHABLE_LIMIT_MS = 30_000;
 
 const t00 = performance.now();
 function log(msg: string): void {
@@ -312,15 +314,20 @@ async function createProbe(s: ManagerSystem): Promise<void> {
   });
 }
 
-/** The leader's host if every live manager reports all managers reachable and the same leader, and reads the probe service. */
-async function healthyLeader(s: ManagerSystem): Promise<number | undefined> {
+/**
+ * The leader's host if every manager answers, reports the same leader and reads the probe
+ * service (a read through the leader in both systems), and, if reachable is set, reports every
+ * manager reachable.
+ */
+async function healthyLeader(s: ManagerSystem, reachable: boolean): Promise<number | undefined> {
   const byId = new Map(s.hosts.map((h) => [s.nodeId(h), h]));
   let leader: number | undefined;
   for (const h of s.hosts) {
     if (!s.isUp(h)) return undefined;
     const nodes = (await udsJson(s.sock(h), 'GET', `${s.api}/nodes`, undefined, 2000)) as NodeLike[];
     const managers = nodes.filter((n) => byId.has(n.ID));
-    if (managers.length !== s.hosts.length || managers.some((n) => n.ManagerStatus?.Reachability !== 'reachable')) return undefined;
+    if (managers.length !== s.hosts.length) return undefined;
+    if (reachable && managers.some((n) => n.ManagerStatus?.Reachability !== 'reachable')) return undefined;
     const leaders = managers.filter((n) => n.ManagerStatus?.Leader);
     if (leaders.length !== 1) return undefined;
     const l = byId.get(leaders[0]!.ID);
@@ -331,8 +338,26 @@ async function healthyLeader(s: ManagerSystem): Promise<number | undefined> {
   return leader;
 }
 
-function waitHealthy(s: ManagerSystem): Promise<number> {
-  return poll(`${s.name}: 3 reachable managers agreeing on a leader`, () => healthyLeader(s), { timeoutMs: HEALTHY_LIMIT_MS, intervalMs: 200 });
+/** Times a system was let go on without every manager reported reachable (see waitHealthy). */
+const unreachableWaivers = new Map<string, number>();
+
+/**
+ * Waits for every manager reachable and one leader all agree on. If that has not happened in
+ * REACHABLE_LIMIT_MS while every manager does follow that one leader and serves reads (tsswarm
+ * was seen to report a restarted manager unreachable and down for good while it followed the
+ * leader), goes on without it, and counts it.
+ */
+async function waitHealthy(s: ManagerSystem): Promise<number> {
+  try {
+    return await poll(`${s.name}: 3 reachable managers agreeing on a leader`, () => healthyLeader(s, true), { timeoutMs: REACHABLE_LIMIT_MS, intervalMs: 200 });
+  } catch (err) {
+    const leader = await poll(`${s.name}: 3 managers agreeing on a leader`, () => healthyLeader(s, false), { timeoutMs: HEALTHY_LIMIT_MS, intervalMs: 200 });
+    const nodes = (await udsJson(s.sock(leader), 'GET', `${s.api}/nodes`, undefined, 2000).catch(() => [])) as NodeLike[];
+    const bad = s.hosts.filter((h) => nodes.find((n) => n.ID === s.nodeId(h))?.ManagerStatus?.Reachability !== 'reachable');
+    unreachableWaivers.set(s.name, (unreachableWaivers.get(s.name) ?? 0) + 1);
+    log(`${s.name}: WARNING: ${String(err).slice(0, 120)}; every manager follows h${leader} and serves reads, but h${bad.join(', h')} still reported unreachable: going on`);
+    return leader;
+  }
 }
 
 interface TrialResult {
@@ -353,9 +378,9 @@ interface TrialResult {
 
 async function trial(s: ManagerSystem, i: number): Promise<TrialResult> {
   const res: TrialResult = { system: s.name, trial: i };
-  await waitHealthy(s);
+  // The previous trial (or the start-up) ended with waitHealthy; after a settling second, the leader.
   await sleep(SETTLE_MS);
-  const leader = await waitHealthy(s);
+  const leader = await poll(`${s.name}: the managers agreeing on a leader`, () => healthyLeader(s, false), { timeoutMs: HEALTHY_LIMIT_MS, intervalMs: 200 });
   res.killed = leader;
   const survivors = s.hosts.filter((h) => h !== leader);
   const t0 = await s.crash(leader);
@@ -547,6 +572,7 @@ function report(): void {
   );
   if (ratio) console.log(`swarm / tsswarm: p50 ${ratio.p50}x, max ${ratio.max}x`);
   for (const s of summaries) for (const [e, n] of s.errors) console.log(`${s.system}: failed attempts: ${n}x ${e}`);
+  for (const [name, n] of unreachableWaivers) notes.push(`${name}: ${n} time(s) a manager stayed reported unreachable ${REACHABLE_LIMIT_MS / 1000} s after its restart although it followed the leader; trials went on`);
   for (const n of notes) console.log(`note: ${n}`);
   console.log(JSON.stringify({ bench: 'manager-failover', tsswarmOn: TSSWARM_ON, tsswarmRev: snapshot?.sha ?? 'checkout', trials: TRIALS, intervalMs: INTERVAL_MS, results: summaries, ratio, notes }));
 }
