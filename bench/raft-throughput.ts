@@ -4,9 +4,10 @@
 // commit latency (propose -> applied on the leader).
 //
 //   node --import tsx bench/raft-throughput.ts [--seconds 5] [--size 128]
-//        [--concurrency 1,16,256] [--cpu-prof DIR] [--stats]
+//        [--concurrency 1,16,256] [--cpu-prof DIR] [--stats] [--snapshot-entries N]
 // --cpu-prof writes a V8 CPU profile of every member process into DIR/<id>;
-// --stats prints each member's Ready, fsync, message and batching rates per run.
+// --stats prints each member's Ready, fsync, message and batching rates per run;
+// --snapshot-entries overrides RaftNode's snapshotEntries (default 10000).
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,7 +19,7 @@ import pino from 'pino';
 import { RaftNode, type RaftNodeStats } from '../src/raft/node.js';
 import { GrpcTransport } from '../src/raft/transport-grpc.js';
 
-type ToChild = { kind: 'start'; peers: Record<string, string> } | { kind: 'load'; concurrency: number; ms: number; size: number } | { kind: 'stats' } | { kind: 'exit' };
+type ToChild = { kind: 'start'; peers: Record<string, string>; snapshotEntries?: number } | { kind: 'load'; concurrency: number; ms: number; size: number } | { kind: 'stats' } | { kind: 'exit' };
 type ToParent =
   | { kind: 'listening'; address: string }
   | { kind: 'leader'; id: string }
@@ -38,6 +39,7 @@ async function child(id: string, dir: string): Promise<void> {
     if (m.kind === 'start') {
       void RaftNode.start({
         id, dataDir: dir, peers: m.peers, secret: SECRET, transport, logger,
+        ...(m.snapshotEntries ? { snapshotEntries: m.snapshotEntries } : {}),
         fsm: { apply() {}, takeSnapshot: () => new Uint8Array(0), restore() {} },
       }).then((n) => {
         node = n;
@@ -84,7 +86,7 @@ function diff(a: RaftNodeStats, b: RaftNodeStats | undefined): RaftNodeStats {
   return out;
 }
 
-async function parent(seconds: number, size: number, levels: number[], profDir: string | undefined, showStats: boolean): Promise<void> {
+async function parent(seconds: number, size: number, levels: number[], profDir: string | undefined, showStats: boolean, snapshotEntries: number): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const dirs: string[] = [];
   const kids: ChildProcess[] = [];
@@ -104,7 +106,7 @@ async function parent(seconds: number, size: number, levels: number[], profDir: 
   }));
   const leader = await new Promise<string>((resolve) => {
     msgs.push((m) => m.kind === 'leader' && resolve(m.id));
-    for (const k of kids) k.send({ kind: 'start', peers: addresses } satisfies ToChild);
+    for (const k of kids) k.send({ kind: 'start', peers: addresses, ...(snapshotEntries ? { snapshotEntries } : {}) } satisfies ToChild);
   });
   const lk = kids[['a', 'b', 'c'].indexOf(leader)] as ChildProcess;
   const allStats = (): Promise<Record<string, RaftNodeStats>> => new Promise((resolve) => {
@@ -151,7 +153,8 @@ const { values } = parseArgs({
   options: {
     child: { type: 'string' }, dir: { type: 'string' }, seconds: { type: 'string', default: '5' }, size: { type: 'string', default: '128' },
     concurrency: { type: 'string', default: '1,16,256' }, 'cpu-prof': { type: 'string' }, stats: { type: 'boolean', default: false },
+    'snapshot-entries': { type: 'string', default: '0' },
   },
 });
 if (values.child && values.dir) await child(values.child, values.dir);
-else await parent(Number(values.seconds), Number(values.size), values.concurrency.split(',').map(Number), values['cpu-prof'], values.stats);
+else await parent(Number(values.seconds), Number(values.size), values.concurrency.split(',').map(Number), values['cpu-prof'], values.stats, Number(values['snapshot-entries']));
