@@ -12,6 +12,7 @@ import type { LbService as _tsswarm_dispatcher_v1_LbService, LbService__Output a
 import type { ManagerEndpoints as _tsswarm_dispatcher_v1_ManagerEndpoints, ManagerEndpoints__Output as _tsswarm_dispatcher_v1_ManagerEndpoints__Output } from './tsswarm/dispatcher/v1/ManagerEndpoints.js';
 import type { ManagerList as _tsswarm_dispatcher_v1_ManagerList, ManagerList__Output as _tsswarm_dispatcher_v1_ManagerList__Output } from './tsswarm/dispatcher/v1/ManagerList.js';
 import type { ManagerMessage as _tsswarm_dispatcher_v1_ManagerMessage, ManagerMessage__Output as _tsswarm_dispatcher_v1_ManagerMessage__Output } from './tsswarm/dispatcher/v1/ManagerMessage.js';
+import type { NetworkAliases as _tsswarm_dispatcher_v1_NetworkAliases, NetworkAliases__Output as _tsswarm_dispatcher_v1_NetworkAliases__Output } from './tsswarm/dispatcher/v1/NetworkAliases.js';
 import type { NetworkState as _tsswarm_dispatcher_v1_NetworkState, NetworkState__Output as _tsswarm_dispatcher_v1_NetworkState__Output } from './tsswarm/dispatcher/v1/NetworkState.js';
 import type { OverlayNetwork as _tsswarm_dispatcher_v1_OverlayNetwork, OverlayNetwork__Output as _tsswarm_dispatcher_v1_OverlayNetwork__Output } from './tsswarm/dispatcher/v1/OverlayNetwork.js';
 import type { Port as _tsswarm_dispatcher_v1_Port, Port__Output as _tsswarm_dispatcher_v1_Port__Output } from './tsswarm/dispatcher/v1/Port.js';
@@ -43,6 +44,7 @@ export interface ProtoGrpcType {
         ManagerEndpoints: MessageTypeDefinition<_tsswarm_dispatcher_v1_ManagerEndpoints, _tsswarm_dispatcher_v1_ManagerEndpoints__Output>
         ManagerList: MessageTypeDefinition<_tsswarm_dispatcher_v1_ManagerList, _tsswarm_dispatcher_v1_ManagerList__Output>
         ManagerMessage: MessageTypeDefinition<_tsswarm_dispatcher_v1_ManagerMessage, _tsswarm_dispatcher_v1_ManagerMessage__Output>
+        NetworkAliases: MessageTypeDefinition<_tsswarm_dispatcher_v1_NetworkAliases, _tsswarm_dispatcher_v1_NetworkAliases__Output>
         NetworkState: MessageTypeDefinition<_tsswarm_dispatcher_v1_NetworkState, _tsswarm_dispatcher_v1_NetworkState__Output>
         OverlayNetwork: MessageTypeDefinition<_tsswarm_dispatcher_v1_OverlayNetwork, _tsswarm_dispatcher_v1_OverlayNetwork__Output>
         Port: MessageTypeDefinition<_tsswarm_dispatcher_v1_Port, _tsswarm_dispatcher_v1_Port__Output>

@@ -2,9 +2,10 @@
 // so a reconnecting worker or a new leader always gets the same answer.
 import type { Endpoint } from '../../generated/tsswarm/dispatcher/v1/Endpoint.js';
 import type { LbService } from '../../generated/tsswarm/dispatcher/v1/LbService.js';
+import type { NetworkAliases } from '../../generated/tsswarm/dispatcher/v1/NetworkAliases.js';
 import type { NetworkState } from '../../generated/tsswarm/dispatcher/v1/NetworkState.js';
 import type { OverlayNetwork } from '../../generated/tsswarm/dispatcher/v1/OverlayNetwork.js';
-import { isTerminal, type Network, type Task } from '../../store/objects.js';
+import { isTerminal, type Network, type NetworkAttachmentConfig, type Task } from '../../store/objects.js';
 import type { ReadTx } from '../../store/store.js';
 import { macForIp } from '../allocator/ipam.js';
 import { publishesIngress, vniOf } from '../allocator/networks.js';
@@ -84,6 +85,7 @@ export function networkViewForNode(tx: ReadTx, nodeId: string): NetworkState {
         publish_mode: p.PublishMode,
       })),
       network_ids: [...new Set([...(ingressPorts.length > 0 && ingress ? [ingress.ID] : []), ...vips.map((v) => v.NetworkID)])],
+      aliases: aliasesOn(s.Spec.TaskTemplate.Networks ?? [], all, mine),
     });
   }
   // Every node's own ingress address is reachable over the mesh (replies to SNATed traffic).
@@ -136,6 +138,17 @@ function serviceOnNetworks(targets: Array<{ Target: string }>, all: Network[], m
     const net = all.find((n) => n.ID === t.Target || n.Name === t.Target);
     return !!net && mine.has(net.ID);
   });
+}
+
+/** The spec's network aliases on this node's networks (targets resolved to IDs; never ingress). */
+function aliasesOn(targets: NetworkAttachmentConfig[], all: Network[], mine: Set<string>): NetworkAliases[] {
+  const out: NetworkAliases[] = [];
+  for (const t of targets) {
+    const net = all.find((n) => n.ID === t.Target || n.Name === t.Target);
+    if (!net || net.Ingress || !mine.has(net.ID) || !t.Aliases?.length) continue;
+    out.push({ network_id: net.ID, names: [...t.Aliases] });
+  }
+  return out;
 }
 
 function byKey(a: string, b: string): number {

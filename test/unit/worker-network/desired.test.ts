@@ -33,9 +33,9 @@ const view: NetworkView = {
     ep('node:n3', 'ing', '10.0.0.12', 'n3', ''),
   ],
   services: [
-    { service_id: 'web', name: 'web', endpoint_mode: 'vip', vips: [{ network_id: 'ing', ip: '10.0.0.2' }, { network_id: 'front', ip: '10.0.1.2' }], ports: [{ protocol: 'tcp', target_port: 80, published_port: 8080, publish_mode: 'ingress' }], network_ids: ['ing', 'front'] },
-    { service_id: 'client', name: 'client', endpoint_mode: 'vip', vips: [{ network_id: 'front', ip: '10.0.1.8' }], ports: [], network_ids: ['front'] },
-    { service_id: 'db', name: 'db', endpoint_mode: 'dnsrr', vips: [], ports: [], network_ids: ['back'] },
+    { service_id: 'web', name: 'web', endpoint_mode: 'vip', vips: [{ network_id: 'ing', ip: '10.0.0.2' }, { network_id: 'front', ip: '10.0.1.2' }], ports: [{ protocol: 'tcp', target_port: 80, published_port: 8080, publish_mode: 'ingress' }], network_ids: ['ing', 'front'], aliases: [] },
+    { service_id: 'client', name: 'client', endpoint_mode: 'vip', vips: [{ network_id: 'front', ip: '10.0.1.8' }], ports: [], network_ids: ['front'], aliases: [] },
+    { service_id: 'db', name: 'db', endpoint_mode: 'dnsrr', vips: [], ports: [], network_ids: ['back'], aliases: [] },
   ],
   host_ingress: ep('', 'ing', '10.0.0.11', 'n2', ''),
 };

@@ -2,6 +2,7 @@
 
 import type { Vip as _tsswarm_dispatcher_v1_Vip, Vip__Output as _tsswarm_dispatcher_v1_Vip__Output } from '../../../tsswarm/dispatcher/v1/Vip.js';
 import type { Port as _tsswarm_dispatcher_v1_Port, Port__Output as _tsswarm_dispatcher_v1_Port__Output } from '../../../tsswarm/dispatcher/v1/Port.js';
+import type { NetworkAliases as _tsswarm_dispatcher_v1_NetworkAliases, NetworkAliases__Output as _tsswarm_dispatcher_v1_NetworkAliases__Output } from '../../../tsswarm/dispatcher/v1/NetworkAliases.js';
 
 export interface LbService {
   'service_id'?: (string);
@@ -10,6 +11,7 @@ export interface LbService {
   'vips'?: (_tsswarm_dispatcher_v1_Vip)[];
   'ports'?: (_tsswarm_dispatcher_v1_Port)[];
   'network_ids'?: (string)[];
+  'aliases'?: (_tsswarm_dispatcher_v1_NetworkAliases)[];
 }
 
 export interface LbService__Output {
@@ -19,4 +21,5 @@ export interface LbService__Output {
   'vips': (_tsswarm_dispatcher_v1_Vip__Output)[];
   'ports': (_tsswarm_dispatcher_v1_Port__Output)[];
   'network_ids': (string)[];
+  'aliases': (_tsswarm_dispatcher_v1_NetworkAliases__Output)[];
 }
