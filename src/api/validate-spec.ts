@@ -1,6 +1,7 @@
 // ServiceSpec validation and normalization. Messages name the offending field by its path
 // in the spec (`Spec.Mode.Replicated.Replicas`), so a raw API client knows what to fix.
 // Fields tsswarm does not know are kept as sent (the docker CLI sends many).
+import { aliasProblem } from '../dns/names.js';
 import { MIN_AVAILABLE_LABEL, parseMinAvailable } from '../manager/orchestrator/budget.js';
 import type { PortConfig, ServiceSpec } from '../store/objects.js';
 import { invalid } from './errors.js';
@@ -145,7 +146,10 @@ function checkTaskTemplate(spec: Obj): void {
       if (!str(att.Target, `Spec.TaskTemplate.Networks[${i}].Target`)) {
         throw invalid(`Spec.TaskTemplate.Networks[${i}].Target is required (a network ID or name)`);
       }
-      strings(att.Aliases, `Spec.TaskTemplate.Networks[${i}].Aliases`);
+      (strings(att.Aliases, `Spec.TaskTemplate.Networks[${i}].Aliases`) ?? []).forEach((a, j) => {
+        const problem = aliasProblem(a);
+        if (problem) throw invalid(`Spec.TaskTemplate.Networks[${i}].Aliases[${j}] ${JSON.stringify(a)} is not a valid DNS alias: it ${problem}`);
+      });
     });
   }
 

@@ -4,9 +4,16 @@
 //   SERVICE        → its VIP on each shared network (endpoint mode vip), or its running
 //                    tasks' addresses there (dnsrr)
 //   tasks.SERVICE  → every running task's address on the shared networks
+//   ALIAS, tasks.ALIAS → the same answers for a service with that network alias
+//                    (Spec.TaskTemplate.Networks[].Aliases), from the networks the client
+//                    shares with the service on which the alias is set, and those only
+// Names are case-insensitive. A service's own name wins over an alias: if the client can see
+// a service of that name, aliases of that name are not consulted. Aliases of one name set by
+// several services answer together (as Docker's resolver does).
 // Anything else is NXDOMAIN here; the server forwards names with several labels (not
 // tasks.*) to the host's resolvers when it has any (see docs/design/network-agent.md).
 import type { NetworkState__Output } from '../generated/tsswarm/dispatcher/v1/NetworkState.js';
+import { TASKS_PREFIX } from './names.js';
 
 export type DnsRcode = 'NOERROR' | 'NXDOMAIN' | 'REFUSED';
 
@@ -24,15 +31,24 @@ interface ServiceRecord {
   tasks: Map<string, string[]>;
 }
 
+/** One service answering to an alias on some of its networks. */
+interface AliasRecord {
+  service: ServiceRecord;
+  /** networks on which the alias is set */
+  networks: Set<string>;
+}
+
 export interface DnsTable {
   /** lower-case service name → record */
   services: Map<string, ServiceRecord>;
+  /** lower-case alias → the services answering to it, with where */
+  aliases: Map<string, AliasRecord[]>;
   /** client address (docker bridge or overlay) → networks its task is on */
   clients: Map<string, Set<string>>;
 }
 
 export function emptyTable(): DnsTable {
-  return { services: new Map(), clients: new Map() };
+  return { services: new Map(), aliases: new Map(), clients: new Map() };
 }
 
 /**
@@ -42,12 +58,14 @@ export function emptyTable(): DnsTable {
 export function buildTable(view: NetworkState__Output, clientAddrs: ReadonlyMap<string, readonly string[]>): DnsTable {
   const ingress = new Set(view.networks.filter((n) => n.ingress).map((n) => n.id));
   const services = new Map<string, ServiceRecord>();
+  const aliases = new Map<string, AliasRecord[]>();
   const byId = new Map<string, ServiceRecord>();
   for (const s of view.services) {
     const rec: ServiceRecord = { dnsrr: s.endpoint_mode === 'dnsrr', vips: new Map(), tasks: new Map() };
     for (const v of s.vips) if (v.ip && !ingress.has(v.network_id)) rec.vips.set(v.network_id, v.ip);
     services.set(s.name.toLowerCase(), rec);
     byId.set(s.service_id, rec);
+    addAliases(aliases, rec, s.aliases, ingress);
   }
   const taskNets = new Map<string, Set<string>>();
   for (const e of view.endpoints) {
@@ -72,7 +90,31 @@ export function buildTable(view: NetworkState__Output, clientAddrs: ReadonlyMap<
     const nets = taskNets.get(taskId) ?? new Set<string>();
     for (const a of addrs) clients.set(a, nets);
   }
-  return { services, clients };
+  return { services, aliases, clients };
+}
+
+/** Indexes one service's aliases by lower-case name; ingress aliases never answer. */
+function addAliases(
+  into: Map<string, AliasRecord[]>,
+  rec: ServiceRecord,
+  sets: NetworkState__Output['services'][number]['aliases'],
+  ingress: ReadonlySet<string>,
+): void {
+  const mine = new Map<string, AliasRecord>();
+  for (const set of sets) {
+    if (ingress.has(set.network_id)) continue;
+    for (const raw of set.names) {
+      const alias = raw.toLowerCase();
+      let entry = mine.get(alias);
+      if (!entry) {
+        mine.set(alias, (entry = { service: rec, networks: new Set() }));
+        const list = into.get(alias) ?? [];
+        list.push(entry);
+        into.set(alias, list);
+      }
+      entry.networks.add(set.network_id);
+    }
+  }
 }
 
 /** Answers one question from `client`. Unknown clients are REFUSED (not one of our tasks). */
@@ -80,23 +122,37 @@ export function resolve(table: DnsTable, client: string, qname: string, qtype: s
   const nets = table.clients.get(client);
   if (!nets) return { rcode: 'REFUSED', addrs: [] };
   const name = qname.toLowerCase().replace(/\.$/, '');
-  const tasksOnly = name.startsWith('tasks.');
-  const rec = table.services.get(tasksOnly ? name.slice('tasks.'.length) : name);
-  if (!rec) return { rcode: 'NXDOMAIN', addrs: [] };
-  const addrs: string[] = [];
-  let shared = false;
+  const tasksOnly = name.startsWith(TASKS_PREFIX);
+  const key = tasksOnly ? name.slice(TASKS_PREFIX.length) : name;
+  const own = table.services.get(key);
+  let addrs = own ? answerOn(own, nets, tasksOnly) : undefined;
+  if (!addrs) {
+    for (const a of table.aliases.get(key) ?? []) {
+      const found = answerOn(a.service, [...nets].filter((n) => a.networks.has(n)), tasksOnly);
+      if (found) (addrs ??= []).push(...found);
+    }
+  }
+  // A service (or alias) on none of the client's networks does not exist for it.
+  if (!addrs) return { rcode: 'NXDOMAIN', addrs: [] };
+  return { rcode: 'NOERROR', addrs: qtype === 'A' || qtype === 'ANY' ? [...new Set(addrs)] : [] };
+}
+
+/**
+ * What `rec` answers on `nets`: its VIPs (vip mode, not tasks.*) or its running tasks'
+ * addresses; undefined if the service is on none of them.
+ */
+function answerOn(rec: ServiceRecord, nets: Iterable<string>, tasksOnly: boolean): string[] | undefined {
+  let addrs: string[] | undefined;
   for (const net of nets) {
     const vip = rec.vips.get(net);
     const tasks = rec.tasks.get(net);
     if (vip === undefined && tasks === undefined) continue;
-    shared = true;
+    addrs ??= [];
     if (!tasksOnly && !rec.dnsrr) {
       if (vip !== undefined) addrs.push(vip);
     } else {
       addrs.push(...(tasks ?? []));
     }
   }
-  // A service on none of the client's networks does not exist for it.
-  if (!shared) return { rcode: 'NXDOMAIN', addrs: [] };
-  return { rcode: 'NOERROR', addrs: qtype === 'A' || qtype === 'ANY' ? [...new Set(addrs)] : [] };
+  return addrs;
 }
