@@ -19,7 +19,7 @@
 // forks a shell per connection and would be the bottleneck of every path.
 // Needs root, wrk and nginx (apt-get install wrk nginx-light).
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -118,9 +118,21 @@ try {
     const r = await c.bed.exec(WORKER, 'sh', ['-c', script]);
     if (r.code !== 0) throw new Error(`clearing TIME_WAIT state: ${r.stderr}`);
   };
-  const synRetrans = async (): Promise<number> => Number(/TcpExtTCPSynRetrans\s+(\d+)/.exec((await c.bed.exec(WORKER, 'nstat', ['-a', '-s', 'TcpExtTCPSynRetrans'])).stdout)?.[1] ?? NaN);
+  const synRetrans = async (): Promise<number> => Number(/TcpExtTCPSynRetrans\s+(\d+)/.exec((await c.bed.exec(WORKER, 'nstat', ['-a', '-s', '-z', 'TcpExtTCPSynRetrans'])).stdout)?.[1] ?? NaN);
+  // CPU used by everything of host 2 (wrk, nginx, the backends, and the softirq work they
+  // run), from its cgroup: a per-request cost that other work on the machine does not skew
+  // as much as req/s. NaN where the bed has no unified cgroup tree.
+  const cpuUsec = async (): Promise<number> => {
+    for (const root of ['/sys/fs/cgroup/unified', '/sys/fs/cgroup']) {
+      const stat = await readFile(`${root}/tsbed/${c.bed.host(WORKER).name}/cpu.stat`, 'utf8').catch(() => '');
+      const v = /usage_usec (\d+)/.exec(stat)?.[1];
+      if (v) return Number(v);
+    }
+    return NaN;
+  };
   const results = new Map<string, WrkResult[]>();
   const retrans = new Map<string, number>();
+  const cpuPerReq = new Map<string, number[]>();
   const wrk = async (p: PathName, close: boolean): Promise<WrkResult> => {
     const r = await c.bed.exec(WORKER, 'wrk', wrkArgs(url[p], { threads: THREADS, conns: CONNS, seconds: SECONDS, close }), {}, { timeoutMs: (SECONDS + 30) * 1000 });
     return parseWrk(url[p], r);
@@ -131,24 +143,27 @@ try {
       for (const p of PATHS) {
         await settle();
         const syn0 = await synRetrans();
+        const cpu0 = await cpuUsec();
         const r = await wrk(p, close);
+        const cpu = ((await cpuUsec()) - cpu0) / r.requests;
         const syn = (await synRetrans()) - syn0;
         const key = `${p}/${close ? 'close' : 'keepalive'}`;
         results.set(key, [...(results.get(key) ?? []), r]);
         retrans.set(key, (retrans.get(key) ?? 0) + syn);
-        console.log(`  round ${round} ${key.padEnd(16)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  SYN retransmits ${syn}`);
+        cpuPerReq.set(key, [...(cpuPerReq.get(key) ?? []), cpu]);
+        console.log(`  round ${round} ${key.padEnd(16)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  SYN retransmits ${syn}  host-2 CPU ${cpu.toFixed(0)} µs/req`);
       }
     }
   }
 
   const med = (key: string, f: (r: WrkResult) => number): number => p50((results.get(key) ?? []).map(f));
-  console.log('\n| connections | path | req/s (median) | p50 ms | p99 ms | errors | SYN retransmits |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log('\n| connections | path | req/s (median) | p50 ms | p99 ms | errors | SYN retransmits | host-2 CPU µs/req |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const mode of ['keepalive', 'close']) {
     for (const p of PATHS) {
       const k = `${p}/${mode}`;
       const errs = (results.get(k) ?? []).reduce((a, r) => a + r.errors, 0);
-      console.log(`| ${mode} | ${label(p)} | ${med(k, (r) => r.rps).toFixed(0)} | ${med(k, (r) => r.p50Ms).toFixed(2)} | ${med(k, (r) => r.p99Ms).toFixed(2)} | ${errs} | ${retrans.get(k) ?? 0} |`);
+      console.log(`| ${mode} | ${label(p)} | ${med(k, (r) => r.rps).toFixed(0)} | ${med(k, (r) => r.p50Ms).toFixed(2)} | ${med(k, (r) => r.p99Ms).toFixed(2)} | ${errs} | ${retrans.get(k) ?? 0} | ${p50(cpuPerReq.get(k) ?? []).toFixed(0)} |`);
     }
   }
   console.log('\n| connections | (a)/(b) req/s | (a)/(c) req/s | p99 (a) vs (b) ms | target (a) ≥ 1.5 × (b), p99 (a) ≤ (b) |');
@@ -162,7 +177,7 @@ try {
   }
 
   await stopNginx();
-  await measureSync();
+  await measureSync().catch((err: unknown) => console.error(`lb-nginx: sync measurement failed: ${err instanceof Error ? err.message : String(err)}`));
 } finally {
   await stopNginx().catch((err: unknown) => console.error(`lb-nginx: stopping nginx: ${String(err)}`));
   await c.down();
@@ -182,17 +197,21 @@ async function stopNginx(): Promise<void> {
 }
 
 /**
- * Task change → new map on every node. Scale-up: from the moment the API first shows the new
- * task running (polled every 20 ms) to the moment every host's `nft monitor` printed the unit's
- * rule with `mod 6`. Scale-down: from the update request to `mod 5` everywhere (this includes
- * the agent's deliberate hold of a stopping backend, network-agent drain, 600 ms).
+ * Task change → new map on every node, seen by `nft monitor` in each host (which prints a
+ * transaction's elements as it commits; it does not print the dnat statement of the rule, so
+ * the map is what is watched). Scale-up: from the moment the API first shows the new task
+ * running (polled every 20 ms) to the moment every host committed a map holding index 5 (a
+ * sixth backend). Scale-down: from the update request to the first transaction on the unit
+ * everywhere (removeBackend taking the stopping task out, before its container stops).
  */
 async function measureSync(): Promise<void> {
   const hosts = [1, 2];
-  const seen: Array<Map<number, number>> = hosts.map(() => new Map());
+  /** Per host: when a map with a 6th backend was committed ('up'), and when the unit was last touched ('any'). */
+  const seen: Array<Map<'up' | 'any', number>> = hosts.map(() => new Map());
+  const raw: string[][] = hosts.map(() => []);
   const monitors = hosts.map((h, i) => {
     // Line-buffered: nft's stdout is a pipe here, and its events must arrive when they happen.
-    const m = c.bed.spawn(h, 'stdbuf', ['-oL', 'nft', 'monitor', 'rules']);
+    const m = c.bed.spawn(h, 'stdbuf', ['-oL', 'nft', 'monitor']);
     let buf = '';
     m.stdout?.setEncoding('utf8').on('data', (d: string) => {
       const now = Date.now();
@@ -200,8 +219,10 @@ async function measureSync(): Promise<void> {
       const lines = buf.split('\n');
       buf = lines.pop() ?? '';
       for (const l of lines) {
-        const n = new RegExp(`rule ip tsswarm ing_tcp_${MESH_PORT} .*numgen inc mod (\\d+)`).exec(l)?.[1];
-        if (n) seen[i]?.set(Number(n), now);
+        raw[i]?.push(l);
+        if (!l.includes(`ing_tcp_${MESH_PORT}`)) continue;
+        if (!seen[i]?.has('any')) seen[i]?.set('any', now);
+        if (l.includes(`ing_tcp_${MESH_PORT}_be`) && /[{,]\s*5 : /.test(l) && !seen[i]?.has('up')) seen[i]?.set('up', now);
       }
     });
     return m;
@@ -218,20 +239,25 @@ async function measureSync(): Promise<void> {
         const t = (await c.tasks('web')).find((x) => !before.has(x.ID) && x.Status.State === 'running');
         return t ? Date.now() : undefined;
       }, 60_000, 20);
-      const all6 = await waitFor('mod 6 on every host', async () => (seen.every((s) => s.has(6)) ? Math.max(...seen.map((s) => s.get(6) ?? 0)) : undefined), 10_000, 10);
+      const all6 = await waitFor('a 6th backend on every host', async () => (seen.every((s) => s.has('up')) ? Math.max(...seen.map((s) => s.get('up') ?? 0)) : undefined), 10_000, 10);
       up.push(all6 - runningAt);
       await c.running('web', 6);
+      await new Promise((r) => setTimeout(r, 300));
+      for (const s of seen) s.clear();
       const t0 = Date.now();
       await c.scale('web', 5);
-      const all5 = await waitFor('mod 5 on every host', async () => (seen.every((s) => s.has(5)) ? Math.max(...seen.map((s) => s.get(5) ?? 0)) : undefined), 10_000, 10);
+      const all5 = await waitFor('the unit rewritten on every host', async () => (seen.every((s) => s.has('any')) ? Math.max(...seen.map((s) => s.get('any') ?? 0)) : undefined), 10_000, 10);
       down.push(all5 - t0);
       await c.running('web', 5);
     }
+  } catch (err) {
+    for (const [i, lines] of raw.entries()) console.error(`nft monitor on host ${hosts[i]}, last lines:\n  ${lines.slice(-5).join('\n  ')}`);
+    throw err;
   } finally {
     for (const m of monitors) m.kill('SIGTERM');
   }
   const fmt = (xs: number[]) => `median ${p50(xs).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms (${xs.join(', ')})`;
   console.log(`\ntask change → updated maps on both nodes (${CHANGES} × scale 5 → 6 → 5, nft monitor in each host):`);
-  console.log(`  scale-up, API shows the new task running → mod 6 everywhere: ${fmt(up)}  (negative: the maps were updated before the API poll saw running)`);
-  console.log(`  scale-down, update request → mod 5 everywhere (includes the 600 ms drain hold): ${fmt(down)}`);
+  console.log(`  scale-up, API shows the new task running → 6 backends in every host's map: ${fmt(up)}`);
+  console.log(`  scale-down, update request → the stopping task out of every host's map: ${fmt(down)}`);
 }
