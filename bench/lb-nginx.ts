@@ -197,17 +197,19 @@ async function stopNginx(): Promise<void> {
 }
 
 /**
- * Task change → new map on every node, seen by `nft monitor` in each host (which prints a
- * transaction's elements as it commits; it does not print the dnat statement of the rule, so
- * the map is what is watched). Scale-up: from the moment the API first shows the new task
- * running (polled every 20 ms) to the moment every host committed a map holding index 5 (a
- * sixth backend). Scale-down: from the update request to the first transaction on the unit
- * everywhere (removeBackend taking the stopping task out, before its container stops).
+ * Task change → new map on every node, seen by `nft monitor` in each host: a unit's rewrite
+ * (flush chain + map, elements, rule, one transaction) shows as `add rule ip tsswarm
+ * ing_tcp_PORT …` when it commits (nft monitor prints neither the elements nor the rule's
+ * dnat of an incremental rewrite, so the rule event is what is timed). Nothing else rewrites
+ * the unit during a change. Scale-up: from the moment the API first shows the new task running
+ * (polled every 20 ms) to the rewrite on the last host. Scale-down: from the update request to
+ * the rewrite on the last host (removeBackend taking the stopping task out, before its container
+ * stops).
  */
 async function measureSync(): Promise<void> {
   const hosts = [1, 2];
-  /** Per host: when a map with a 6th backend was committed ('up'), and when the unit was last touched ('any'). */
-  const seen: Array<Map<'up' | 'any', number>> = hosts.map(() => new Map());
+  /** Per host: when the unit was first rewritten since the last clear. */
+  const seen: Array<Map<'rewrite', number>> = hosts.map(() => new Map());
   const raw: string[][] = hosts.map(() => []);
   const monitors = hosts.map((h, i) => {
     // Line-buffered: nft's stdout is a pipe here, and its events must arrive when they happen.
@@ -220,9 +222,7 @@ async function measureSync(): Promise<void> {
       buf = lines.pop() ?? '';
       for (const l of lines) {
         raw[i]?.push(l);
-        if (!l.includes(`ing_tcp_${MESH_PORT}`)) continue;
-        if (!seen[i]?.has('any')) seen[i]?.set('any', now);
-        if (l.includes(`ing_tcp_${MESH_PORT}_be`) && /[{,]\s*5 : /.test(l) && !seen[i]?.has('up')) seen[i]?.set('up', now);
+        if (l.startsWith(`add rule ip tsswarm ing_tcp_${MESH_PORT} `) && !seen[i]?.has('rewrite')) seen[i]?.set('rewrite', now);
       }
     });
     return m;
@@ -239,14 +239,15 @@ async function measureSync(): Promise<void> {
         const t = (await c.tasks('web')).find((x) => !before.has(x.ID) && x.Status.State === 'running');
         return t ? Date.now() : undefined;
       }, 60_000, 20);
-      const all6 = await waitFor('a 6th backend on every host', async () => (seen.every((s) => s.has('up')) ? Math.max(...seen.map((s) => s.get('up') ?? 0)) : undefined), 10_000, 10);
+      const everywhere = (what: string) => waitFor(what, async () => (seen.every((s) => s.has('rewrite')) ? Math.max(...seen.map((s) => s.get('rewrite') ?? 0)) : undefined), 10_000, 10);
+      const all6 = await everywhere('the unit rewritten with 6 backends on every host');
       up.push(all6 - runningAt);
       await c.running('web', 6);
       await new Promise((r) => setTimeout(r, 300));
       for (const s of seen) s.clear();
       const t0 = Date.now();
       await c.scale('web', 5);
-      const all5 = await waitFor('the unit rewritten on every host', async () => (seen.every((s) => s.has('any')) ? Math.max(...seen.map((s) => s.get('any') ?? 0)) : undefined), 10_000, 10);
+      const all5 = await everywhere('the unit rewritten with 5 backends on every host');
       down.push(all5 - t0);
       await c.running('web', 5);
     }
