@@ -27,6 +27,8 @@ export interface SwarmLayout {
   port?: number;
   /** VXLAN port of Swarm's overlay (default: Docker's, 4789). */
   dataPathPort?: number;
+  /** Pool the swarm carves overlay subnets (ingress included) from (default: Docker's, 10.0.0.0/8). */
+  defaultAddrPool?: string;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function swarmUp(bed: Bed, layout: SwarmLayout): Promise<Map<number
     '--advertise-addr', `${a1}:${port}`,
     '--listen-addr', `${a1}:${port}`,
     ...(layout.dataPathPort === undefined ? [] : ['--data-path-port', String(layout.dataPathPort)]),
+    ...(layout.defaultAddrPool === undefined ? [] : ['--default-addr-pool', layout.defaultAddrPool]),
   ]);
   const tokens = {
     manager: await checkedDocker(bed, first, ['swarm', 'join-token', '-q', 'manager']),
