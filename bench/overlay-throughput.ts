@@ -113,16 +113,16 @@ function sampleLoad(when: string): void {
 }
 
 async function measure(): Promise<void> {
-  const skip = await Bed.unavailable();
-  if (skip) {
-    console.error(`overlay-throughput: ${skip}`);
-    process.exit(2);
-  }
   try {
     ensureTools(['iperf3'], log);
   } catch (err) {
     if (!(err instanceof MissingToolError)) throw err;
     console.error(`overlay-throughput: ${err.message}`);
+    process.exit(2);
+  }
+  const skip = await Bed.unavailable();
+  if (skip) {
+    console.error(`overlay-throughput: ${skip}`);
     process.exit(2);
   }
 
