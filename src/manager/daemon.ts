@@ -162,9 +162,12 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
   const raft = backend.raft;
 
   if (promoting) {
-    const res = await requestJoin(promoting.joinAddrs, { token: promoting.managerToken, ...joinRequest }).catch((err: Error) =>
-      fail(new ManagerStartError(`the promotion was not accepted: ${err.message}`, { cause: err })),
-    );
+    const res = await requestJoin(promoting.joinAddrs, { token: promoting.managerToken, ...joinRequest }).catch((err: Error) => {
+      // A Join that timed out may have been applied: keep the replica's data (a restart
+      // runs it as a manager) rather than leave the group a member with no data.
+      if ((err as { code?: number }).code === grpc.status.DEADLINE_EXCEEDED) addedByPromotion = true;
+      return fail(new ManagerStartError(`the promotion was not accepted: ${err.message}`, { cause: err }));
+    });
     if (res.role !== 'manager') return fail(new ManagerStartError('the promotion was not accepted: the token is not a manager token'));
     addedByPromotion = true;
   }

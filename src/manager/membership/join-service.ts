@@ -6,6 +6,7 @@ import type { JoinRequest__Output } from '../../generated/tsswarm/dispatcher/v1/
 import type { JoinResponse } from '../../generated/tsswarm/dispatcher/v1/JoinResponse.js';
 import type { Store } from '../../store/store.js';
 import { checkJoinToken, InvalidTokenError } from '../tokens.js';
+import { ConfChangePendingError } from '../../raft/index.js';
 import { managerNodes } from './managers.js';
 import { isPendingPromotion } from './promotion.js';
 
@@ -20,6 +21,10 @@ export interface JoinServiceDeps {
   /** Resolves if a Raft endpoint answers (a promoted worker's replica listens before it asks to join). */
   probeRaft?(raftAddr: string): Promise<void>;
 }
+
+/** A membership change under way (another join or promotion) is waited out this many times. */
+const PENDING_CHANGE_RETRIES = 25;
+const PENDING_CHANGE_WAIT_MS = 200;
 
 type JoinCall = grpc.ServerUnaryCall<JoinRequest__Output, JoinResponse>;
 
@@ -87,9 +92,31 @@ async function handleJoin(deps: JoinServiceDeps, req: JoinRequest__Output, peer:
       });
     }
   });
-  await deps.addRaftMember(req.node_id, req.raft_addr);
+  try {
+    await addWhenNoChangePending(deps, req.node_id, req.raft_addr);
+  } catch (err) {
+    // A promotion stays pending (and retried by the worker) rather than look joined.
+    if (pending && isPendingPromotion(pending)) {
+      await deps.store.update((tx) => {
+        if (tx.get('nodes', req.node_id)) tx.update('nodes', req.node_id, (n) => void delete n.ManagerStatus);
+      });
+    }
+    throw { code: grpc.status.ABORTED, details: `could not add ${req.hostname || req.node_id} to the Raft group: ${(err as Error).message}` };
+  }
   const peers: Record<string, string> = {};
   for (const n of managerNodes(deps.store)) if (n.ManagerStatus?.RaftAddr) peers[n.ID] = n.ManagerStatus.RaftAddr;
   deps.log.info({ node: req.node_id, hostname: req.hostname, raft: req.raft_addr }, 'manager joined');
   return { role, raft_secret: deps.raftSecret, raft_peers: peers, managers: managerNodes(deps.store).map((n) => n.ManagerStatus?.Addr ?? '') };
+}
+
+/** Single-server changes go one at a time: two promotions in a row wait for each other. */
+async function addWhenNoChangePending(deps: JoinServiceDeps, nodeId: string, raftAddr: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await deps.addRaftMember(nodeId, raftAddr);
+    } catch (err) {
+      if (!(err instanceof ConfChangePendingError) || attempt >= PENDING_CHANGE_RETRIES) throw err;
+      await new Promise((r) => setTimeout(r, PENDING_CHANGE_WAIT_MS));
+    }
+  }
 }

@@ -11,6 +11,10 @@ import type { Logger } from 'pino';
 import type { RoleChange__Output } from '../../generated/tsswarm/dispatcher/v1/RoleChange.js';
 import type { ManagerOptions, RunningManager } from '../daemon.js';
 
+/** A promotion that failed before the node joined is tried again this often, this many times. */
+const RETRY_DELAY_MS = 2_000;
+const MAX_ATTEMPTS = 5;
+
 export type StartManager = (opts: ManagerOptions) => Promise<RunningManager>;
 
 /** Where a promoted worker keeps the addresses it serves as a manager (for restarts). */
@@ -62,6 +66,9 @@ export class PromotedNode {
   private manager?: RunningManager;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** The latest role message; a retry is dropped if a newer one arrived meanwhile. */
+  private latest?: RoleChange__Output;
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(private readonly o: PromotedNodeOptions) {}
 
@@ -70,8 +77,14 @@ export class PromotedNode {
   }
 
   /** Called for every role message; changes are applied one at a time, in order. */
-  onRoleChange(msg: RoleChange__Output): void {
-    this.chain = this.chain.then(() => this.apply(msg)).catch((err: Error) => this.o.log.error({ err: err.message }, 'role change failed'));
+  onRoleChange(msg: RoleChange__Output, attempt = 1): void {
+    if (attempt === 1) {
+      this.latest = msg;
+      clearTimeout(this.retryTimer);
+    } else if (msg !== this.latest) {
+      return;
+    }
+    this.chain = this.chain.then(() => this.apply(msg, attempt)).catch((err: Error) => this.o.log.error({ err: err.message }, 'role change failed'));
   }
 
   /** Waits for a role change under way; for tests and shutdown. */
@@ -81,18 +94,19 @@ export class PromotedNode {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.retryTimer);
     await this.chain;
     await this.manager?.stop();
     this.manager = undefined;
   }
 
-  private async apply(msg: RoleChange__Output): Promise<void> {
+  private async apply(msg: RoleChange__Output, attempt: number): Promise<void> {
     if (this.stopped) return;
-    if (msg.role === 'manager' && !this.manager && msg.raft_secret) await this.promote(msg);
+    if (msg.role === 'manager' && !this.manager && msg.raft_secret) await this.promote(msg, attempt);
     else if (msg.role === 'worker') await this.demote();
   }
 
-  private async promote(msg: RoleChange__Output): Promise<void> {
+  private async promote(msg: RoleChange__Output, attempt: number): Promise<void> {
     const addrs = promotedAddrs(this.o, msg);
     const managerDir = path.join(this.o.dataDir, 'manager');
     this.o.log.info({ ...addrs }, 'promoted: starting the manager component');
@@ -124,13 +138,18 @@ export class PromotedNode {
       // module, the ports) never reached the leader.
       const notAdded = (err as { notAdded?: boolean }).notAdded !== false;
       this.o.log.error(
-        { err: (err as Error).message, addedToRaft: !notAdded },
+        { err: (err as Error).message, addedToRaft: !notAdded, attempt },
         notAdded
-          ? 'promotion failed before this node joined the Raft group; retried on the next session, node demote cancels it'
+          ? `promotion failed before this node joined the Raft group (attempt ${attempt} of ${MAX_ATTEMPTS}, then again on the next session); node demote cancels it`
           : 'promotion failed after this node joined the Raft group; restart it (tsswarm join) to run it as a manager, or demote it',
       );
       // Never a member: nothing of the replica is worth keeping, and a restart stays a worker.
-      if (notAdded) await this.removeManagerData();
+      if (notAdded) {
+        await this.removeManagerData();
+        if (attempt < MAX_ATTEMPTS && !this.stopped) {
+          this.retryTimer = setTimeout(() => this.onRoleChange(msg, attempt + 1), RETRY_DELAY_MS);
+        }
+      }
     }
   }
 

@@ -22,6 +22,9 @@ interface Flags {
   detach?: boolean;
 }
 
+/** How long after a worker starts its manager code is loaded, for a faster node promote (ms). */
+const MANAGER_PRELOAD_DELAY_MS = 2_000;
+
 export const JOIN_MESSAGE = 'This node joined a swarm as a worker.';
 export const MANAGER_JOIN_MESSAGE = 'This node joined a swarm as a manager.';
 
@@ -119,9 +122,11 @@ export function register(program: Command, ctx: Ctx): void {
       }
       await runForeground(ctx, dataDir, 'worker', async () => {
         const { runWorker } = await (ctx.io.loadWorker ?? loadWorkerModule)();
-        // Loaded before the session opens: loading it on `node promote` blocks the event
-        // loop for a second or more, long enough to miss heartbeats and be marked down.
-        const { runManager } = await (ctx.io.loadManager ?? loadManagerModule)();
+        // The manager code is loaded in the background once the worker runs (not before: a
+        // restarted worker must reopen its session within the grace period), so a later
+        // node promote does not wait for it.
+        let managerModule: ReturnType<typeof loadManagerModule> | undefined;
+        const loadManager = () => (managerModule ??= (ctx.io.loadManager ?? loadManagerModule)());
         const w = await runWorker({
           managerAddrs,
           token: flags.token,
@@ -132,8 +137,9 @@ export function register(program: Command, ctx: Ctx): void {
           // Stored for a later `node promote`: the worker reports them, the leader checks them.
           ...(flags.raftAddr !== undefined ? { raftAddr: flags.raftAddr } : {}),
           ...(flags.apiAddr !== undefined ? { apiAddr: flags.apiAddr } : {}),
-          startManager: runManager,
+          startManager: async (o) => (await loadManager()).runManager(o),
         });
+        setTimeout(() => void loadManager().catch(() => {}), MANAGER_PRELOAD_DELAY_MS).unref();
         return { stop: () => w.stop(), ready: { role: 'worker', nodeId: w.nodeId, message: JOIN_MESSAGE } };
       });
     });
