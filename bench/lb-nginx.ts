@@ -67,10 +67,11 @@ for (const tool of ['wrk', 'nginx']) {
 
 // The backend image, built from the host's nginx, then copied into the worker host's engine.
 await exec('bash', [path.join(ROOT, 'scripts/build-images.sh'), '--web-static'], { maxBuffer: 16 << 20 });
-const dir = await mkdtemp(path.join(tmpdir(), 'tsswarm-lb-nginx-'));
 const c = await BedCluster.start(2);
 let nginxStarted = false;
+let dir = '';
 try {
+  dir = await mkdtemp(path.join(tmpdir(), 'tsswarm-lb-nginx-'));
   const tar = path.join(dir, 'image.tar');
   await exec('docker', ['save', '-o', tar, IMAGE]);
   const loaded = await c.bed.docker(WORKER, ['load', '-i', tar], { timeoutMs: 120_000 });
@@ -181,7 +182,7 @@ try {
 } finally {
   await stopNginx().catch((err: unknown) => console.error(`lb-nginx: stopping nginx: ${String(err)}`));
   await c.down();
-  await rm(dir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true });
 }
 
 function label(p: PathName): string {
