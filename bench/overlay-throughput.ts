@@ -168,19 +168,25 @@ async function measure(): Promise<void> {
   for (const p of paths) p.mtu = await pathMtu(bed, p.client, p.target);
 
   sampleLoad('start');
-  for (let i = 0; i < ROUNDS; i++) {
+  for (let i = 0; i < ROUNDS && !cleaning; i++) {
     const order = [...paths.slice(i % paths.length), ...paths.slice(0, i % paths.length)];
+    const got = new Map<string, string>();
     for (const p of order) {
+      if (cleaning) return; // SIGINT/SIGTERM: the bed is going down
       try {
-        p.runs.push(await iperf(bed, p.server, p.client, p.target, DURATION));
-        p.rtts.push(await pingRtt(bed, p.client, p.target, COUNT));
+        const run = await iperf(bed, p.server, p.client, p.target, DURATION);
+        const rtt = await pingRtt(bed, p.client, p.target, COUNT);
+        p.runs.push(run);
+        p.rtts.push(rtt);
+        got.set(p.key, run.gbits.toFixed(2));
       } catch (err) {
+        if (cleaning) return;
         p.errors.push(String(err));
         log(`round ${i + 1}, ${p.key}: ${String(err)}`);
       }
     }
     sampleLoad(`round ${i + 1}`);
-    log(`round ${i + 1}/${ROUNDS} (${order.map((p) => p.key).join(' → ')}): ${order.map((p) => `${p.key} ${p.runs.at(-1)?.gbits.toFixed(2) ?? '-'}`).join(', ')} Gbit/s; load ${loadavg()[0]?.toFixed(2)}`);
+    log(`round ${i + 1}/${ROUNDS} (${order.map((p) => p.key).join(' → ')}): ${order.map((p) => `${p.key} ${got.get(p.key) ?? 'failed'}`).join(', ')} Gbit/s; load ${loadavg()[0]?.toFixed(2)}`);
   }
 }
 
