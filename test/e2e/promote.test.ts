@@ -46,6 +46,7 @@ describe('node promote / demote of running workers', { timeout: 120_000 }, () =>
   before(async () => {
     c = await TestCluster.start({ workers: 0, managerAvailability: 'drain', heartbeatPeriodMs: HEARTBEAT_MS, name: 'promote' });
     ports.set('manager1', { listen: c.grpcPort, raft: c.raftPort, api: c.apiPort });
+    const workers: ProcNode[] = [];
     for (const name of ['worker1', 'worker2', 'worker3']) {
       const p: Ports = { listen: await freePort(), raft: await freePort(), api: await freePort() };
       // worker3 is given worker1's Raft port by mistake: its promotion must be refused.
@@ -60,8 +61,9 @@ describe('node promote / demote of running workers', { timeout: 120_000 }, () =>
           '--listen-addr', `127.0.0.1:${p.listen}`, '--raft-addr', `127.0.0.1:${p.raft}`, '--api-addr', `127.0.0.1:${p.api}`, c.managerAddr],
       };
       c.nodes.push(node);
-      await c.startNode(node);
+      workers.push(node);
     }
+    await Promise.all(workers.map((n) => c.startNode(n)));
     await c.waitReadyNodes(4);
   });
   after(async () => {
@@ -108,34 +110,37 @@ describe('node promote / demote of running workers', { timeout: 120_000 }, () =>
     await waitFor('3 reachable managers', async () => (await nodesAt('worker2')).filter((n) => n.ManagerStatus?.Reachability === 'reachable').length === 3, 20_000, 100);
 
     mark('worker2 promoted');
-    // worker3's Raft address is worker1's: refused, naming the flag; state unchanged.
-    const clash = await c.cli(['node', 'promote', 'worker3']);
-    assert.notEqual(clash.code, 0);
-    assert.match(clash.stderr, /cannot promote worker3: its Raft address 127\.0\.0\.1:\d+ is already used by manager worker1; .*--raft-addr/);
-    assert.equal(byName(await nodesAt('manager1'), 'worker3')?.Spec.Role, 'worker');
-
     // Promotion kept the tasks running: the same containers.
     assert.deepEqual((await containersOf(w1)).filter((id) => before1.includes(id)), before1, 'worker1 kept its container');
     assert.deepEqual((await containersOf(w2)).filter((id) => before2.includes(id)), before2, 'worker2 kept its container');
 
-    // A promoted node restarted (same join command, worker token) comes back as a manager.
-    // (Down for longer than the grace period, its task may be replaced elsewhere.)
-    await c.kill('worker1', 'SIGTERM');
-    await c.restart('worker1');
-    await waitFor('worker1 back as a reachable manager', async () => {
-      const n = byName(await nodesAt('worker1'), 'worker1');
-      return n?.ManagerStatus?.Reachability === 'reachable' && n.Status.State === 'ready';
-    }, 20_000, 200);
-    mark('worker1 restarted');
-
-    // A write through a promoted manager's API.
-    const w = await cliAt('worker2', ['service', 'scale', 'web=4', '-d']);
-    assert.equal(w.code, 0, w.stderr);
-    await waitFor('4 replicas', async () => {
-      const res = await fetch(`http://127.0.0.1:${ports.get('manager1')?.api}/v1.45/services/web`);
-      return ((await res.json()) as { Spec: { Mode: { Replicated: { Replicas: number } } } }).Spec.Mode.Replicated.Replicas === 4;
-    }, 10_000, 100);
-
+    await Promise.all([
+      (async () => {
+        // A promoted node restarted (same join command, worker token) comes back as a manager.
+        // (Down for longer than the grace period, its task may be replaced elsewhere.)
+        await c.kill('worker1', 'SIGTERM');
+        await c.restart('worker1');
+        await waitFor('worker1 back as a reachable manager', async () => {
+          const n = byName(await nodesAt('worker1'), 'worker1');
+          return n?.ManagerStatus?.Reachability === 'reachable' && n.Status.State === 'ready';
+        }, 20_000, 200);
+        mark('worker1 restarted');
+      })(),
+      (async () => {
+        // worker3's Raft address is worker1's: refused, naming the flag; state unchanged.
+        const clash = await c.cli(['node', 'promote', 'worker3']);
+        assert.notEqual(clash.code, 0);
+        assert.match(clash.stderr, /cannot promote worker3: its Raft address 127\.0\.0\.1:\d+ is already used by manager worker1; .*--raft-addr/);
+        assert.equal(byName(await nodesAt('manager1'), 'worker3')?.Spec.Role, 'worker');
+        // A write through a promoted manager's API (manager1 and worker2 are a quorum meanwhile).
+        const w = await cliAt('worker2', ['service', 'scale', 'web=4', '-d']);
+        assert.equal(w.code, 0, w.stderr);
+        await waitFor('4 replicas', async () => {
+          const res = await fetch(`http://127.0.0.1:${ports.get('manager1')?.api}/v1.45/services/web`);
+          return ((await res.json()) as { Spec: { Mode: { Replicated: { Replicas: number } } } }).Spec.Mode.Replicated.Replicas === 4;
+        }, 10_000, 100);
+      })(),
+    ]);
 
     mark('write via worker2');
     // kill -9 the original leader: a promoted node leads and the cluster takes writes.
@@ -154,6 +159,8 @@ describe('node promote / demote of running workers', { timeout: 120_000 }, () =>
     }, 20_000, 100);
 
     mark('failover done');
+    // worker3 goes down meanwhile (promoting a down node is refused, at the end).
+    await c.kill('worker3');
     // Demoting worker2 now would leave manager1 (down) and worker1: refused.
     const refused = await cliAt('worker1', ['node', 'demote', 'worker2']);
     assert.notEqual(refused.code, 0);
@@ -177,7 +184,6 @@ describe('node promote / demote of running workers', { timeout: 120_000 }, () =>
 
     mark('worker2 demoted');
     // Promoting a down node is refused.
-    await c.kill('worker3');
     await waitFor('worker3 down', async () => byName(await nodesAt('worker1'), 'worker3')?.Status.State === 'down', 15_000, 200);
     const down = await cliAt('worker1', ['node', 'promote', 'worker3']);
     assert.notEqual(down.code, 0);
