@@ -26,14 +26,16 @@
 // cannot close the dead processes' connections (FIN/RST), as with a real machine crash. Without
 // it the netns' kernel lives on and closes them; neither system marks a node down for that.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Bed } from '../test/harness/bed.js';
 import { ROOT } from '../test/harness/cluster.js';
 import { filtersQuery, udsJson, udsRequest } from './lib/uds-http.js';
-import { Fatal, max, p50, poll } from './lib/stats.js';
+import { max, p50, poll } from './lib/stats.js';
+import { readNodeId, spawnLogged, TSSWARM_BIN as BIN } from './lib/bed-procs.js';
+import { checkedDocker, DOCKER_API, sockOf, swarmUp } from './lib/bed-swarm.js';
 
 const { values } = parseArgs({
   options: {
@@ -57,9 +59,7 @@ for (const s of SYSTEMS) if (s !== 'tsswarm' && s !== 'swarm') throw new Error(`
 
 const IMAGE = 'tsswarm/web:latest';
 const REPLICAS = 10;
-const BIN = path.join(ROOT, 'bin/tsswarm.js');
 const TS_API = '/v1.45';
-const DOCKER_API = '/v1.41'; // dockerd 20.10 on the bed
 const MGR = 1;
 const VICTIM = 2;
 const SURVIVOR = 3;
@@ -114,16 +114,6 @@ interface System {
   afterRestart(): Promise<void>;
 }
 
-function sockOf(bed: Bed, host: number): string {
-  return bed.host(host).dockerHost.replace(/^unix:\/\//, '');
-}
-
-async function checkedDocker(bed: Bed, host: number, args: string[]): Promise<string> {
-  const r = await bed.docker(host, args, { timeoutMs: 60_000 });
-  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} on host ${host}: exit ${r.code}: ${r.stderr.trim()}`);
-  return r.stdout.trim();
-}
-
 // --- tsswarm on the bed ------------------------------------------------------------------
 
 class TsswarmSide implements System {
@@ -148,27 +138,13 @@ class TsswarmSide implements System {
   }
 
   private async spawnLogged(name: string, host: number, args: string[]): Promise<ChildProcess> {
-    const logFile = await open(path.join(this.dir, `${name}.log`), 'a');
-    const env: NodeJS.ProcessEnv = { TSSWARM_LOG_LEVEL: process.env.TSSWARM_LOG_LEVEL ?? 'info' };
-    const child = this.bed.spawn(host, process.execPath, args, { cwd: ROOT, stdio: ['ignore', logFile.fd, logFile.fd], env });
-    child.once('exit', () => void logFile.close().catch(() => undefined));
+    const child = await spawnLogged(this.bed, host, this.dir, name, args);
     this.procs.set(name, child);
     return child;
   }
 
-  private async readNodeId(name: string): Promise<string> {
-    const child = this.procs.get(name);
-    return poll(
-      `${name} node identity`,
-      async () => {
-        if (child && (child.exitCode !== null || child.signalCode !== null)) {
-          throw new Fatal(`${name} exited (${child.exitCode ?? child.signalCode}); see ${this.dir}/${name}.log`);
-        }
-        const parsed = JSON.parse(await readFile(path.join(this.dir, name, 'node.json'), 'utf8')) as { nodeId?: string };
-        return parsed.nodeId;
-      },
-      { timeoutMs: 30_000, intervalMs: 100 },
-    );
+  private readNodeId(name: string): Promise<string> {
+    return readNodeId(this.dir, name, this.procs.get(name));
   }
 
   async start(): Promise<void> {
@@ -238,23 +214,8 @@ class SwarmSide implements System {
   }
 
   async start(): Promise<void> {
-    const a1 = this.bed.host(MGR).addr;
-    await checkedDocker(this.bed, MGR, [
-      'swarm', 'init',
-      '--advertise-addr', `${a1}:${SWARM_PORT}`,
-      '--listen-addr', `${a1}:${SWARM_PORT}`,
-      '--data-path-port', String(SWARM_DATA_PATH_PORT),
-    ]);
-    const token = await checkedDocker(this.bed, MGR, ['swarm', 'join-token', '-q', 'worker']);
-    for (const h of [VICTIM, SURVIVOR]) {
-      const a = this.bed.host(h).addr;
-      await checkedDocker(this.bed, h, ['swarm', 'join', '--token', token, '--listen-addr', `${a}:${SWARM_PORT}`, '--advertise-addr', `${a}:${SWARM_PORT}`, `${a1}:${SWARM_PORT}`]);
-    }
-    for (const h of [MGR, VICTIM, SURVIVOR]) {
-      const id = await checkedDocker(this.bed, h, ['info', '--format', '{{.Swarm.NodeID}}']);
-      if (!/^[a-z0-9]{10,}$/.test(id)) throw new Error(`host ${h}: no swarm node id (${id})`);
-      this.nodeIds.set(h, id);
-    }
+    const ids = await swarmUp(this.bed, { managers: [MGR], workers: [VICTIM, SURVIVOR], port: SWARM_PORT, dataPathPort: SWARM_DATA_PATH_PORT });
+    for (const [h, id] of ids) this.nodeIds.set(h, id);
     await checkedDocker(this.bed, MGR, ['node', 'update', '--availability', 'drain', this.nodeOf(MGR)]);
     await waitNodesReady(this, [MGR, VICTIM, SURVIVOR], 60_000);
   }
