@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TestCluster, freePort, run, waitFor, ROOT } from '../harness/cluster.js';
+import { TestCluster, freePort, run, setHeartbeatPeriod, waitFor, ROOT } from '../harness/cluster.js';
 
 interface TaskJson {
   ID: string;
@@ -95,10 +95,14 @@ describe('tsswarm CLI: a 5-replica service through its whole life', { timeout: 3
     const before = (await c.containers()).sort();
     const log = path.join(c.root, 'worker1.log');
     const sessionsBefore = (await readFile(log, 'utf8')).split('session open').length;
+    // The restart must land within the heartbeat grace (else the node is down and its tasks
+    // move, rightly); widened here because a loaded machine starts a worker slowly.
+    const period = await setHeartbeatPeriod((m, p, b) => c.api(m, p, b), 5_000);
     await c.kill('worker1', 'SIGKILL');
     await c.restart('worker1');
     // The restarted worker has its session back, and has reconciled at least once.
     await waitFor('worker1 session reopened', async () => (await readFile(log, 'utf8')).split('session open').length > sessionsBefore, 20_000);
+    await setHeartbeatPeriod((m, p, b) => c.api(m, p, b), period);
     await new Promise((r) => setTimeout(r, 1500));
     const after = await expectConverged(c, 'web', 2, 40_000);
     assert.deepEqual(after.sort(), before, 'the same containers keep running: adopted, not recreated');

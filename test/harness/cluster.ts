@@ -65,6 +65,18 @@ export async function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = 
   }
 }
 
+/**
+ * Sets the cluster's dispatcher heartbeat period through the API (a node is marked down
+ * after 3 missed heartbeats; applied live) and returns the old period (ms). Restart tests
+ * widen it so a worker that is slow to start on a loaded machine is not declared down.
+ */
+export async function setHeartbeatPeriod(api: (method: string, path: string, body?: unknown) => Promise<unknown>, ms: number): Promise<number> {
+  const swarm = (await api('GET', '/swarm')) as { Version: { Index: number }; Spec: { Dispatcher: { HeartbeatPeriod: number } } };
+  const old = swarm.Spec.Dispatcher.HeartbeatPeriod / 1e6;
+  await api('POST', `/swarm/update?version=${swarm.Version.Index}`, { ...swarm.Spec, Dispatcher: { ...swarm.Spec.Dispatcher, HeartbeatPeriod: ms * 1e6 } });
+  return old;
+}
+
 export interface ClusterOptions {
   workers: number;
   managerAvailability?: 'active' | 'drain';
