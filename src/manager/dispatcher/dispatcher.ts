@@ -176,6 +176,10 @@ export class Dispatcher {
       call.emit('error', { code: grpc.status.UNAUTHENTICATED, details });
       return undefined;
     }
+    // Heard from now, not once the write below commits: a sweep in between (a slow Raft
+    // commit after a leader change) would otherwise expire the node and queue its "down"
+    // after this "ready", and a down node's heartbeats never clear the mark.
+    if (reg.node_id) this.lastSeen.set(reg.node_id, Date.now());
     const nodeId = await this.upsertNode(reg, peer);
     const existing = this.sessions.get(nodeId);
     if (existing) existing.call.emit('error', { code: grpc.status.ABORTED, details: 'replaced by a newer session' });
@@ -371,11 +375,16 @@ export class Dispatcher {
     }
     const graceMs = this.config.heartbeatPeriodMs() * this.config.graceMultiplier;
     const expired: string[] = [];
+    /** The node object each verdict was made on. */
+    const judged = new Map<string, number>();
     for (const node of this.store.all('nodes')) {
       if (node.Status.State === 'down' || node.ID === this.config.selfNodeId) continue;
       const seen = this.lastSeen.get(node.ID) ?? now;
       if (!this.lastSeen.has(node.ID)) this.lastSeen.set(node.ID, now);
-      if (now - seen > graceMs) expired.push(node.ID);
+      if (now - seen > graceMs) {
+        expired.push(node.ID);
+        judged.set(node.ID, node.Version.Index);
+      }
     }
     if (expired.length === 0) return;
     for (const id of expired) {
@@ -386,17 +395,23 @@ export class Dispatcher {
       }
     }
     try {
-      await this.store.update((tx) => {
+      const marked = await this.store.update((tx) => {
+        const down: string[] = [];
         for (const id of expired) {
           const node = tx.get('nodes', id);
           if (!node || node.Status.State === 'down') continue;
+          // This write may have queued behind others (Raft commits): the node registered
+          // (its write came first, or it is heard from since) — the verdict is stale.
+          if (node.Version.Index !== judged.get(id) || now - (this.lastSeen.get(id) ?? 0) <= graceMs) continue;
           tx.update('nodes', id, (n) => {
             n.Status = { ...n.Status, State: 'down', Message: 'heartbeat failure' };
             if (n.ManagerStatus) n.ManagerStatus = { ...n.ManagerStatus, Reachability: 'unreachable' };
           });
+          down.push(id);
         }
+        return down;
       });
-      this.log.warn({ nodes: expired, graceMs }, 'nodes marked down: heartbeat failure');
+      if (marked.length > 0) this.log.warn({ nodes: marked, graceMs }, 'nodes marked down: heartbeat failure');
     } catch (err) {
       this.log.error({ err }, 'could not mark nodes down');
     }

@@ -1,0 +1,148 @@
+// A node that registers with a new leader while the store is slow to commit (a Raft round
+// under load) must not be left marked down. The registration's write is queued, but until
+// it commits the node's last heartbeat is still the leader's start time; a down-detector
+// sweep that runs in that window expires the node and queues its "down" write behind the
+// registration. Before the fix that write landed after the "ready" one and stuck: sweeps
+// skip nodes already down and heartbeats never clear the mark, so a node with a healthy
+// session stayed `down: heartbeat failure` (a manager: `unreachable`) until it reconnected.
+// A real Dispatcher on real gRPC (127.0.0.1) and a real Agent; only the store's commits are
+// held back, to open the window deterministically.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { dispatcherProto } from '../../../src/common/proto.js';
+import { silentLogger } from '../../../src/common/log.js';
+import { SimulatedExecutor } from '../../../src/engine/simulated/executor.js';
+import { ensureCluster } from '../../../src/manager/bootstrap.js';
+import { Dispatcher } from '../../../src/manager/dispatcher/dispatcher.js';
+import { MemoryBackend } from '../../../src/store/backend-memory.js';
+import type { Batch } from '../../../src/store/state.js';
+import { Store, type ApplySink, type StoreBackend } from '../../../src/store/store.js';
+import { Agent } from '../../../src/worker/agent.js';
+
+const HEARTBEAT_MS = 100;
+const GRACE = 3;
+
+/** A memory backend whose commits can be held, like a Raft commit waiting for a quorum. */
+class GatedBackend implements StoreBackend {
+  private readonly inner = new MemoryBackend();
+  private gate?: { promise: Promise<void>; open: () => void };
+  held = 0;
+
+  open(sink: ApplySink): Promise<void> {
+    return this.inner.open(sink);
+  }
+
+  async commit(batch: Batch): Promise<void> {
+    if (this.gate) {
+      this.held++;
+      await this.gate.promise;
+    }
+    return this.inner.commit(batch);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  hold(): void {
+    let open = () => {};
+    const promise = new Promise<void>((r) => (open = r));
+    this.gate = { promise, open };
+  }
+
+  release(): void {
+    this.gate?.open();
+    this.gate = undefined;
+  }
+}
+
+const waitFor = async <T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> => {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+void describe('dispatcher: a registration racing the down-detector', () => {
+  const backend = new GatedBackend();
+  const store = new Store(backend);
+  let dispatcher: Dispatcher;
+  let server: grpc.Server;
+  let agent: Agent | undefined;
+  let addr = '';
+  let token = '';
+
+  before(async () => {
+    await store.open();
+    const cluster = await ensureCluster(store, { nodeId: 'm1', hostname: 'm1', clusterAddr: '127.0.0.1:1', availability: 'active', heartbeatPeriodMs: HEARTBEAT_MS });
+    token = cluster.JoinTokens.Worker;
+    // m2: a manager the previous leader knew as ready and reachable (a follower).
+    await store.update((tx) =>
+      tx.create('nodes', {
+        ID: 'm2',
+        Spec: { Labels: {}, Role: 'manager', Availability: 'active' },
+        Description: { Hostname: 'm2', Platform: { OS: 'linux', Architecture: 'x86_64' }, Resources: { NanoCPUs: 1e9, MemoryBytes: 1e9 }, Engine: { EngineVersion: '', Labels: {} } },
+        Status: { State: 'ready', Addr: '127.0.0.1' },
+        ManagerStatus: { Leader: false, Reachability: 'reachable', Addr: '127.0.0.1:2' },
+      }),
+    );
+    dispatcher = new Dispatcher(
+      store,
+      { heartbeatPeriodMs: () => HEARTBEAT_MS, graceMultiplier: GRACE, managerAddrs: () => ['127.0.0.1:1'], selfNodeId: 'm1' },
+      silentLogger,
+    );
+    server = new grpc.Server();
+    server.addService(
+      dispatcherProto().tsswarm.dispatcher.v1.Dispatcher.service,
+      dispatcher.handlers((_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test' })),
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    addr = `127.0.0.1:${port}`;
+  });
+
+  after(async () => {
+    backend.release();
+    await agent?.stop();
+    dispatcher.stop();
+    server.forceShutdown();
+    await store.close();
+  });
+
+  void it('the node whose registration was being committed when the sweep expired it ends ready and reachable', async () => {
+    dispatcher.run(); // the new leader: every known node was last seen now
+    backend.hold();
+    const executor = new SimulatedExecutor({ hostname: 'm2' });
+    agent = new Agent({ nodeId: 'm2', token, managerAddrs: [addr], description: await executor.describe(), executor, log: silentLogger });
+    const started = agent.start();
+    await waitFor("m2's registration write is being committed", () => backend.held > 0);
+    // Past the grace period from run(): the sweep finds m2 silent and queues "down".
+    await new Promise((r) => setTimeout(r, HEARTBEAT_MS * GRACE + 300));
+    assert.equal(store.get('nodes', 'm2')?.Status.State, 'ready', 'nothing committed yet');
+    backend.release();
+    await started;
+
+    // The session is healthy (heartbeats every 100 ms): after several grace periods the
+    // node must be ready and its manager reachable.
+    await new Promise((r) => setTimeout(r, HEARTBEAT_MS * GRACE * 4));
+    assert.equal(dispatcher.connectedNodes(), 1, 'the session is still open');
+    const n = store.get('nodes', 'm2');
+    assert.deepEqual(
+      { state: n?.Status.State, message: n?.Status.Message, reachability: n?.ManagerStatus?.Reachability },
+      { state: 'ready', message: undefined, reachability: 'reachable' },
+    );
+  });
+
+  void it('the same node, once really silent, is still marked down and unreachable', async () => {
+    await agent?.stop();
+    agent = undefined;
+    const n = await waitFor('m2 marked down', () => store.get('nodes', 'm2')?.Status.State === 'down' && store.get('nodes', 'm2'), HEARTBEAT_MS * GRACE * 10);
+    assert.equal(n.Status.Message, 'heartbeat failure');
+    assert.equal(n.ManagerStatus?.Reachability, 'unreachable');
+  });
+});
