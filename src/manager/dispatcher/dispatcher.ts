@@ -84,6 +84,8 @@ export class Dispatcher {
     this.running = true;
     const now = Date.now();
     for (const node of this.store.all('nodes')) this.lastSeen.set(node.ID, now);
+    // A later term in this process: the time since the last term's sweep is no stall.
+    this.lastSweep = 0;
     this.unsubscribe = this.store.subscribe((events) => {
       for (const e of events) {
         if (e.table === 'tasks') {

@@ -146,3 +146,48 @@ void describe('dispatcher: a registration racing the down-detector', () => {
     assert.equal(n.ManagerStatus?.Reachability, 'unreachable');
   });
 });
+
+// A manager that leads again later (leadership lost without a restart) starts a second
+// dispatcher term in the same object. Its first sweep must not take the time between the
+// terms for a stall of its own and push every node's last-seen time into the future.
+void describe("dispatcher: a leader's second term", () => {
+  const store = new Store(new MemoryBackend());
+  let dispatcher: Dispatcher;
+
+  before(async () => {
+    await store.open();
+    await ensureCluster(store, { nodeId: 'm1', hostname: 'm1', clusterAddr: '127.0.0.1:1', availability: 'active', heartbeatPeriodMs: HEARTBEAT_MS });
+    await store.update((tx) =>
+      tx.create('nodes', {
+        ID: 'w1',
+        Spec: { Labels: {}, Role: 'worker', Availability: 'active' },
+        Description: { Hostname: 'w1', Platform: { OS: 'linux', Architecture: 'x86_64' }, Resources: { NanoCPUs: 1e9, MemoryBytes: 1e9 }, Engine: { EngineVersion: '', Labels: {} } },
+        Status: { State: 'ready', Addr: '127.0.0.1' },
+      }),
+    );
+    dispatcher = new Dispatcher(
+      store,
+      { heartbeatPeriodMs: () => HEARTBEAT_MS, graceMultiplier: GRACE, managerAddrs: () => ['127.0.0.1:1'], selfNodeId: 'm1' },
+      silentLogger,
+    );
+  });
+
+  after(async () => {
+    dispatcher.stop();
+    await store.close();
+  });
+
+  void it('a silent node is marked down one grace period into the second term, not the gap later', async () => {
+    dispatcher.run();
+    await new Promise((r) => setTimeout(r, 250)); // one sweep, within the grace period
+    dispatcher.stop();
+    assert.equal(store.get('nodes', 'w1')?.Status.State, 'ready');
+    const GAP_MS = 2500;
+    await new Promise((r) => setTimeout(r, GAP_MS));
+    const started = Date.now();
+    dispatcher.run();
+    await waitFor('w1 marked down', () => store.get('nodes', 'w1')?.Status.State === 'down', GAP_MS);
+    const ms = Date.now() - started;
+    assert.ok(ms < HEARTBEAT_MS * GRACE + 1000, `marked down ${ms} ms into the second term`);
+  });
+});
