@@ -230,11 +230,15 @@ describe('load balancing on the bed (routing mesh + VIPs)', { skip, timeout: 600
     // tasks move (then the mesh changes, rightly). A loaded machine takes several seconds to
     // start a worker, so the grace is widened for this test only.
     const period = await setHeartbeatPeriod((m, p, b) => c.api(m, p, b), 5_000);
+    const log = path.join(c.dir, 'h2.log');
+    const sessions = async (): Promise<number> => (await readFile(log, 'utf8')).split('"session open"').length;
+    const sessionsBefore = await sessions();
     const t0 = Date.now();
     await c.stopWorker(2);
     await c.startWorker(2);
+    await waitFor('the restarted worker’s session', async () => (await sessions()) > sessionsBefore, 60_000, 100);
+    console.log(`# worker restart: new session ${Date.now() - t0} ms after the stop began`);
     await c.waitReady([2]);
-    console.log(`# worker restart: ready again ${Date.now() - t0} ms after the stop began`);
     await setHeartbeatPeriod((m, p, b) => c.api(m, p, b), period);
     await new Promise((r) => setTimeout(r, 3_000));
     assert.equal(await snapshot(), before);
