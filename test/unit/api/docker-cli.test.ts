@@ -3,65 +3,23 @@
 // scaffolding standing in for the orchestrator, so commands that wait for convergence end.
 // TSSWARM_TEST_LOG=debug prints every request the CLI sent.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import { buildApiServer, startApiServer } from '../../../src/api/server.js';
 import type { Service } from '../../../src/store/objects.js';
-import type { Store } from '../../../src/store/store.js';
-import { FakeTaskMaker } from './fake-orchestrator.js';
-import { MANAGER_ID, managerInfo, seededStore, testLog, WORKER_ID } from './fixtures.js';
+import { DockerCliHarness, dockerCliSkip, type CliResult } from './docker-cli-harness.js';
+import { MANAGER_ID, WORKER_ID } from './fixtures.js';
 
-const DOCKER = '/usr/local/bin/docker';
-/** Upper bound for one CLI command; `service create/scale` wait ~5 s to verify convergence. */
-const COMMAND_TIMEOUT_MS = 30_000;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-void describe('api: stock docker CLI against the API server', { skip: existsSync(DOCKER) ? false : `${DOCKER} not installed` }, () => {
-  let store: Store;
-  let app: FastifyInstance;
-  let maker: FakeTaskMaker;
-  let host: string;
-  let configDir: string;
-  const requests: string[] = [];
-
+void describe('api: stock docker CLI against the API server', { skip: dockerCliSkip }, () => {
+  let h: DockerCliHarness;
   before(async () => {
-    store = await seededStore();
-    maker = new FakeTaskMaker(store);
-    maker.start();
-    app = buildApiServer({ store, log: testLog, info: managerInfo() });
-    app.addHook('onResponse', async (req, reply) => {
-      requests.push(`${req.method} ${decodeURIComponent(req.originalUrl)} -> ${reply.statusCode}`);
-    });
-    host = await startApiServer(app, '127.0.0.1', 0);
-    configDir = mkdtempSync(path.join(os.tmpdir(), 'tsswarm-docker-config-'));
+    h = await DockerCliHarness.start();
   });
-
   after(async () => {
-    maker.stop();
-    await app.close();
-    rmSync(configDir, { recursive: true, force: true });
-    if (testLog.isLevelEnabled('debug')) for (const r of requests) testLog.debug(r);
+    await h?.stop();
   });
 
-  function docker(...args: string[]): Promise<Run> {
-    const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: configDir, DOCKER_CLI_HINTS: 'false' };
-    for (const k of ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_API_VERSION']) delete env[k];
-    return new Promise((resolve) => {
-      execFile(DOCKER, ['-H', `tcp://${host}`, ...args], { env, timeout: COMMAND_TIMEOUT_MS }, (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      });
-    });
-  }
+  const docker = (...args: string[]): Promise<CliResult> => h.docker(args);
 
   async function ok(...args: string[]): Promise<string> {
     const r = await docker(...args);
@@ -69,7 +27,7 @@ void describe('api: stock docker CLI against the API server', { skip: existsSync
     return r.stdout;
   }
 
-  const web = (): Service | undefined => store.all('services').find((s) => s.Spec.Name === 'web');
+  const web = (): Service | undefined => h.store.all('services').find((s) => s.Spec.Name === 'web');
   const lineOf = (out: string, needle: string) => out.split('\n').find((l) => l.includes(needle)) ?? '';
 
   void it('negotiates API 1.45 (docker version)', async () => {
@@ -145,11 +103,11 @@ void describe('api: stock docker CLI against the API server', { skip: existsSync
   });
 
   void it('node ps self, node update --availability drain, swarm join-token', async () => {
-    await maker.settled();
+    await h.maker.settled();
     const ps = await ok('node', 'ps', 'self', '--filter', 'desired-state=running');
     assert.match(ps, /web\.\d\s+tsswarm\/web:latest\s+mgr-1\s+Running/);
     assert.equal((await ok('node', 'update', '--availability', 'drain', '--label-add', 'disk=ssd', 'wrk-1')).trim(), 'wrk-1');
-    assert.deepEqual(store.get('nodes', WORKER_ID)?.Spec, { Labels: { disk: 'ssd' }, Role: 'worker', Availability: 'drain' });
+    assert.deepEqual(h.store.get('nodes', WORKER_ID)?.Spec, { Labels: { disk: 'ssd' }, Role: 'worker', Availability: 'drain' });
     assert.match(lineOf(await ok('node', 'ls'), WORKER_ID), /Ready\s+Drain/);
     assert.match(await ok('swarm', 'join-token', 'worker'), /docker swarm join --token SWMTKN-1-worker 10\.0\.0\.1:2377/);
   });
@@ -162,9 +120,9 @@ void describe('api: stock docker CLI against the API server', { skip: existsSync
 
   void it('service rm web removes it', async () => {
     assert.equal((await ok('service', 'rm', 'web')).trim(), 'web');
-    await maker.settled();
+    await h.maker.settled();
     assert.equal(web(), undefined);
-    assert.equal(store.all('tasks').length, 0);
+    assert.equal(h.store.all('tasks').length, 0);
     assert.doesNotMatch(await ok('service', 'ls'), /\bweb\b/);
     const r = await docker('service', 'inspect', 'web');
     assert.equal(r.code, 1);
@@ -181,7 +139,7 @@ void describe('api: stock docker CLI against the API server', { skip: existsSync
     assert.match(bridge.stderr, /network driver "bridge" is not supported/);
 
     await ok('service', 'create', '-d', '--name', 'api', '--network', 'appnet', 'tsswarm/web');
-    const api = store.all('services').find((s) => s.Spec.Name === 'api');
+    const api = h.store.all('services').find((s) => s.Spec.Name === 'api');
     assert.deepEqual(api?.Spec.TaskTemplate.Networks?.map((n) => n.Target), [id]);
     const busy = await docker('network', 'rm', 'appnet');
     assert.equal(busy.code, 1);
@@ -191,7 +149,7 @@ void describe('api: stock docker CLI against the API server', { skip: existsSync
   });
 
   void it('stack deploy, services, ps and rm with a compose file', async () => {
-    const compose = path.join(configDir, 'stack.yml');
+    const compose = path.join(h.configDir, 'stack.yml');
     writeFileSync(
       compose,
       [
@@ -212,14 +170,14 @@ void describe('api: stock docker CLI against the API server', { skip: existsSync
     const deploy = await ok('stack', 'deploy', '-c', compose, 'demo');
     assert.match(deploy, /Creating service demo_front/);
     assert.match(deploy, /Creating network demo_inner/);
-    await maker.settled();
+    await h.maker.settled();
     assert.match(lineOf(await ok('stack', 'services', 'demo'), 'demo_front'), /replicated\s+2\/2\s+tsswarm\/web:latest\s+\*:8081->80\/tcp/);
     const ps = await ok('stack', 'ps', 'demo');
     assert.equal(ps.split('\n').filter((l) => /demo_(front|back)\.\d/.test(l)).length, 3, ps);
     const rm = await ok('stack', 'rm', 'demo');
     assert.match(rm, /Removing service demo_front/);
     assert.match(rm, /Removing network demo_inner/);
-    assert.equal(store.all('services').length, 0);
+    assert.equal(h.store.all('services').length, 0);
   });
 
   void it('info shows the Swarm section', async () => {
@@ -233,8 +191,8 @@ void describe('api: stock docker CLI against the API server', { skip: existsSync
   });
 
   void it('the CLI got no 5xx other than the refused image-digest lookup', () => {
-    const bad = requests.filter((r) => /-> 5\d\d$/.test(r) && !r.includes('/distribution/') && !r.includes('/logs'));
+    const bad = h.requests.filter((r) => /-> 5\d\d$/.test(r) && !r.includes('/distribution/') && !r.includes('/logs'));
     assert.deepEqual(bad, []);
-    assert.ok(requests.some((r) => r.startsWith('POST /v1.45/services/') && r.includes('/update?version=')));
+    assert.ok(h.requests.some((r) => r.startsWith('POST /v1.45/services/') && r.includes('/update?version=')));
   });
 });

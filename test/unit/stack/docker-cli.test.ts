@@ -2,69 +2,27 @@
 // mixed with tsswarm's: both sides deploy client-side with the same names and labels, so
 // each sees and can remove what the other deployed.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import { buildApiServer, startApiServer } from '../../../src/api/server.js';
 import { run } from '../../../src/cli/program.js';
-import type { Store } from '../../../src/store/store.js';
-import { FakeTaskMaker } from '../api/fake-orchestrator.js';
-import { managerInfo, seededStore, testLog } from '../api/fixtures.js';
+import { DockerCliHarness, dockerCliSkip, type CliResult } from '../api/docker-cli-harness.js';
 
-const DOCKER = '/usr/local/bin/docker';
 const DEMO = 'deploy/demo/stack.yml';
-/** Upper bound for one docker CLI command (milliseconds). */
-const COMMAND_TIMEOUT_MS = 30_000;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-void describe('stack: stock docker CLI and tsswarm on one stack', { skip: existsSync(DOCKER) ? false : `${DOCKER} not installed` }, () => {
-  let store: Store;
-  let app: FastifyInstance;
-  let maker: FakeTaskMaker;
-  let host: string;
-  let configDir: string;
-  const requests: string[] = [];
-
+void describe('stack: stock docker CLI and tsswarm on one stack', { skip: dockerCliSkip }, () => {
+  let h: DockerCliHarness;
   before(async () => {
-    store = await seededStore();
-    maker = new FakeTaskMaker(store);
-    maker.start();
-    app = buildApiServer({ store, log: testLog, info: managerInfo() });
-    app.addHook('onResponse', async (req, reply) => {
-      requests.push(`${req.method} ${decodeURIComponent(req.originalUrl)} -> ${reply.statusCode}`);
-    });
-    host = await startApiServer(app, '127.0.0.1', 0);
-    configDir = mkdtempSync(path.join(os.tmpdir(), 'tsswarm-docker-config-'));
+    h = await DockerCliHarness.start();
   });
-
   after(async () => {
-    maker.stop();
-    await app.close();
-    rmSync(configDir, { recursive: true, force: true });
+    await h?.stop();
   });
 
-  function docker(...args: string[]): Promise<Result> {
-    const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: configDir, DOCKER_CLI_HINTS: 'false', WEB_PORT: '8090' };
-    for (const k of ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_API_VERSION']) delete env[k];
-    return new Promise((resolve) => {
-      execFile(DOCKER, ['-H', `tcp://${host}`, ...args], { env, timeout: COMMAND_TIMEOUT_MS }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-      });
-    });
-  }
+  const docker = (...args: string[]): Promise<CliResult> => h.docker(args, { WEB_PORT: '8090' });
 
-  async function tsswarm(...args: string[]): Promise<Result> {
+  async function tsswarm(...args: string[]): Promise<CliResult> {
     let stdout = '';
     let stderr = '';
-    const code = await run(['-H', `tcp://${host}`, ...args], {
+    const code = await run(['-H', `tcp://${h.host}`, ...args], {
       stdout: (s) => void (stdout += s),
       stderr: (s) => void (stderr += s),
       env: { WEB_PORT: '8090' },
@@ -73,14 +31,14 @@ void describe('stack: stock docker CLI and tsswarm on one stack', { skip: exists
     return { code, stdout, stderr };
   }
 
-  const web = () => store.all('services').find((s) => s.Spec.Name === 'demo_web');
+  const web = () => h.store.all('services').find((s) => s.Spec.Name === 'demo_web');
 
   void it('docker stack deploy of the demo file; tsswarm stack ls/services see it', async () => {
     const r = await docker('stack', 'deploy', '-c', DEMO, 'demo');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Creating network demo_front/);
     assert.match(r.stdout, /Creating service demo_web/);
-    await maker.settled();
+    await h.maker.settled();
     assert.equal(web()?.Endpoint.Ports?.[0]?.PublishedPort, 8090);
     assert.equal((await tsswarm('stack', 'ls')).stdout, 'NAME   SERVICES\ndemo   1\n');
     const services = await tsswarm('stack', 'services', 'demo');
@@ -93,7 +51,7 @@ void describe('stack: stock docker CLI and tsswarm on one stack', { skip: exists
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Updating service demo_web \(id: \w+\)\n$/);
     assert.ok((web()?.Version.Index ?? 0) > before);
-    await maker.settled();
+    await h.maker.settled();
     const same = await tsswarm('stack', 'deploy', '-c', DEMO, 'demo');
     assert.equal(same.stdout, '', 'a second identical deploy is a no-op');
   });
@@ -111,7 +69,7 @@ void describe('stack: stock docker CLI and tsswarm on one stack', { skip: exists
   });
 
   void it('the docker CLI got no 4xx/5xx beyond the refused registry lookup', () => {
-    const bad = requests.filter((r) => /-> [45]\d\d$/.test(r) && !r.includes('/distribution/'));
+    const bad = h.requests.filter((r) => /-> [45]\d\d$/.test(r) && !r.includes('/distribution/'));
     assert.deepEqual(bad, []);
   });
 });
