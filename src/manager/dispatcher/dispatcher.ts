@@ -55,6 +55,12 @@ export class Dispatcher {
   private readonly sessions = new Map<string, Session>();
   /** When each known node was last heard from (or when this dispatcher started). */
   private readonly lastSeen = new Map<string, number>();
+  /**
+   * The heartbeat period each node was last told (ms). A node keeps its old pace until its
+   * next ack, so after the period is lowered (swarm update) its grace stays the old one
+   * until then; otherwise every node on the slower pace would be marked down.
+   */
+  private readonly toldPeriodMs = new Map<string, number>();
   private readonly dirtyNodes = new Set<string>();
   /** Nodes whose object changed: their role may have (promote / demote), and the manager list. */
   private readonly changedNodes = new Set<string>();
@@ -141,7 +147,7 @@ export class Dispatcher {
         } else if (msg.heartbeat && session) {
           session.lastBeat = Date.now();
           this.lastSeen.set(session.nodeId, session.lastBeat);
-          call.write({ heartbeat_ack: { heartbeat_period_ms: this.config.heartbeatPeriodMs() } });
+          call.write({ heartbeat_ack: { heartbeat_period_ms: this.tellPeriod(session.nodeId) } });
         } else if (msg.status && session) {
           for (const status of msg.status.statuses) this.pendingStatus.push({ nodeId: session.nodeId, status });
           this.scheduleStatusFlush();
@@ -192,7 +198,7 @@ export class Dispatcher {
       session: {
         node_id: nodeId,
         session_id: session.id,
-        heartbeat_period_ms: this.config.heartbeatPeriodMs(),
+        heartbeat_period_ms: this.tellPeriod(nodeId),
         managers: this.config.managerAddrs(),
       },
     });
@@ -364,6 +370,19 @@ export class Dispatcher {
     }
   }
 
+  /** The period a node is told now (in a session start or heartbeat ack), remembered for its grace. */
+  private tellPeriod(nodeId: string): number {
+    const period = this.config.heartbeatPeriodMs();
+    this.toldPeriodMs.set(nodeId, period);
+    return period;
+  }
+
+  /** How long a node may stay silent: the grace multiple of the slower of its pace and the current period. */
+  private graceMs(nodeId: string): number {
+    const period = this.config.heartbeatPeriodMs();
+    return Math.max(period, this.toldPeriodMs.get(nodeId) ?? period) * this.config.graceMultiplier;
+  }
+
   /** Marks nodes down once silent for the grace period, and closes their sessions. */
   private async sweep(): Promise<void> {
     const now = Date.now();
@@ -375,7 +394,6 @@ export class Dispatcher {
       for (const [id, seen] of this.lastSeen) this.lastSeen.set(id, seen + stall);
       return;
     }
-    const graceMs = this.config.heartbeatPeriodMs() * this.config.graceMultiplier;
     const expired: string[] = [];
     /** The node object each verdict was made on. */
     const judged = new Map<string, number>();
@@ -383,7 +401,7 @@ export class Dispatcher {
       if (node.Status.State === 'down' || node.ID === this.config.selfNodeId) continue;
       const seen = this.lastSeen.get(node.ID) ?? now;
       if (!this.lastSeen.has(node.ID)) this.lastSeen.set(node.ID, now);
-      if (now - seen > graceMs) {
+      if (now - seen > this.graceMs(node.ID)) {
         expired.push(node.ID);
         judged.set(node.ID, node.Version.Index);
       }
@@ -404,7 +422,7 @@ export class Dispatcher {
           if (!node || node.Status.State === 'down') continue;
           // This write may have queued behind others (Raft commits): the node registered
           // (its write came first, or it is heard from since) — the verdict is stale.
-          if (node.Version.Index !== judged.get(id) || now - (this.lastSeen.get(id) ?? 0) <= graceMs) continue;
+          if (node.Version.Index !== judged.get(id) || now - (this.lastSeen.get(id) ?? 0) <= this.graceMs(id)) continue;
           tx.update('nodes', id, (n) => {
             n.Status = { ...n.Status, State: 'down', Message: 'heartbeat failure' };
             if (n.ManagerStatus) n.ManagerStatus = { ...n.ManagerStatus, Reachability: 'unreachable' };
@@ -413,7 +431,7 @@ export class Dispatcher {
         }
         return down;
       });
-      if (marked.length > 0) this.log.warn({ nodes: marked, graceMs }, 'nodes marked down: heartbeat failure');
+      if (marked.length > 0) this.log.warn({ nodes: marked, graceMs: marked.map((id) => this.graceMs(id)) }, 'nodes marked down: heartbeat failure');
     } catch (err) {
       this.log.error({ err }, 'could not mark nodes down');
     }

@@ -191,3 +191,66 @@ void describe("dispatcher: a leader's second term", () => {
     assert.ok(ms < HEARTBEAT_MS * GRACE + 1000, `marked down ${ms} ms into the second term`);
   });
 });
+
+// `swarm update --dispatcher-heartbeat` lowers the period live. A node learns the new period
+// only from its next heartbeat ack, so until then it beats at the old pace: its grace must
+// stay the old one, or every node is marked down at once (seen on the bed: a worker went down
+// 3 s after the period went from 5 s back to 1 s, and its tasks moved).
+void describe('dispatcher: the heartbeat period lowered live', () => {
+  const store = new Store(new MemoryBackend());
+  let dispatcher: Dispatcher;
+  let server: grpc.Server;
+  let agent: Agent | undefined;
+  let period = 1000;
+
+  before(async () => {
+    await store.open();
+    const cluster = await ensureCluster(store, { nodeId: 'm1', hostname: 'm1', clusterAddr: '127.0.0.1:1', availability: 'active', heartbeatPeriodMs: period });
+    dispatcher = new Dispatcher(
+      store,
+      { heartbeatPeriodMs: () => period, graceMultiplier: GRACE, managerAddrs: () => ['127.0.0.1:1'], selfNodeId: 'm1' },
+      silentLogger,
+    );
+    server = new grpc.Server();
+    server.addService(
+      dispatcherProto().tsswarm.dispatcher.v1.Dispatcher.service,
+      dispatcher.handlers((_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test' })),
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    dispatcher.run();
+    const executor = new SimulatedExecutor({ hostname: 'w1' });
+    agent = new Agent({ nodeId: 'w1', token: cluster.JoinTokens.Worker, managerAddrs: [`127.0.0.1:${port}`], description: await executor.describe(), executor, log: silentLogger });
+    await agent.start();
+    await waitFor('w1 ready', () => store.get('nodes', 'w1')?.Status.State === 'ready');
+  });
+
+  after(async () => {
+    await agent?.stop();
+    dispatcher.stop();
+    server.forceShutdown();
+    await store.close();
+  });
+
+  void it('a node still on the old pace is not marked down; once told, the new grace applies', async () => {
+    // Just after a beat: the next one is ~1 s away, far past the new grace (3 × 100 ms).
+    await new Promise((r) => setTimeout(r, 150));
+    period = 100;
+    // A down mark closes the session and the agent re-registers at once, so watch every
+    // state on the way, not only the last one.
+    const states = new Set<string>();
+    for (const until = Date.now() + 2_500; Date.now() < until; ) {
+      states.add(store.get('nodes', 'w1')?.Status.State ?? 'missing');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.deepEqual([...states], ['ready'], 'w1 must stay ready while it learns the new period');
+    assert.equal(dispatcher.connectedNodes(), 1, 'the session is still open');
+    // It beats every 100 ms now: a real silence is caught with the new, short grace.
+    await agent?.stop();
+    agent = undefined;
+    const stopped = Date.now();
+    await waitFor('w1 marked down', () => store.get('nodes', 'w1')?.Status.State === 'down', 3_000);
+    assert.ok(Date.now() - stopped < 900, `marked down ${Date.now() - stopped} ms after it went silent (grace 300 ms)`);
+  });
+});
