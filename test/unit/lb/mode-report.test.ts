@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { prettyNode } from '../../../src/cli/commands/node/inspect.js';
-import { dispatcherProto } from '../../../src/common/proto.js';
 import { silentLogger } from '../../../src/common/log.js';
 import { SimulatedExecutor } from '../../../src/engine/simulated/executor.js';
 import { ensureCluster } from '../../../src/manager/bootstrap.js';
@@ -15,6 +14,7 @@ import { MemoryBackend } from '../../../src/store/backend-memory.js';
 import type { Node } from '../../../src/store/objects.js';
 import { Store } from '../../../src/store/store.js';
 import { Agent } from '../../../src/worker/agent.js';
+import { serveDispatcher } from '../../harness/dispatcher-server.js';
 
 void describe('load balancer mode reported in Register, stored on the node', () => {
   let store: Store;
@@ -30,15 +30,9 @@ void describe('load balancer mode reported in Register, stored on the node', () 
     const cluster = await ensureCluster(store, { nodeId: 'mgr', hostname: 'mgr', clusterAddr: '127.0.0.1:1', availability: 'drain', heartbeatPeriodMs: 1000 });
     token = cluster.JoinTokens.Worker;
     dispatcher = new Dispatcher(store, { heartbeatPeriodMs: () => 1000, graceMultiplier: 3, managerAddrs: () => [addr], selfNodeId: 'mgr' }, silentLogger);
-    server = new grpc.Server();
-    server.addService(
-      dispatcherProto().tsswarm.dispatcher.v1.Dispatcher.service,
-      dispatcher.handlers((_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test' })),
-    );
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    addr = `127.0.0.1:${port}`;
+    const served = await serveDispatcher(dispatcher);
+    server = served.server;
+    addr = served.addr;
     dispatcher.run();
   });
 

@@ -10,7 +10,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { dispatcherProto } from '../../../src/common/proto.js';
 import { silentLogger } from '../../../src/common/log.js';
 import { SimulatedExecutor } from '../../../src/engine/simulated/executor.js';
 import { ensureCluster } from '../../../src/manager/bootstrap.js';
@@ -19,6 +18,7 @@ import { MemoryBackend } from '../../../src/store/backend-memory.js';
 import type { Batch } from '../../../src/store/state.js';
 import { Store, type ApplySink, type StoreBackend } from '../../../src/store/store.js';
 import { Agent } from '../../../src/worker/agent.js';
+import { serveDispatcher } from '../../harness/dispatcher-server.js';
 
 const HEARTBEAT_MS = 100;
 const GRACE = 3;
@@ -95,15 +95,9 @@ void describe('dispatcher: a registration racing the down-detector', () => {
       { heartbeatPeriodMs: () => HEARTBEAT_MS, graceMultiplier: GRACE, managerAddrs: () => ['127.0.0.1:1'], selfNodeId: 'm1' },
       silentLogger,
     );
-    server = new grpc.Server();
-    server.addService(
-      dispatcherProto().tsswarm.dispatcher.v1.Dispatcher.service,
-      dispatcher.handlers((_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test' })),
-    );
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    addr = `127.0.0.1:${port}`;
+    const served = await serveDispatcher(dispatcher);
+    server = served.server;
+    addr = served.addr;
   });
 
   after(async () => {
@@ -211,17 +205,11 @@ void describe('dispatcher: the heartbeat period lowered live', () => {
       { heartbeatPeriodMs: () => period, graceMultiplier: GRACE, managerAddrs: () => ['127.0.0.1:1'], selfNodeId: 'm1' },
       silentLogger,
     );
-    server = new grpc.Server();
-    server.addService(
-      dispatcherProto().tsswarm.dispatcher.v1.Dispatcher.service,
-      dispatcher.handlers((_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test' })),
-    );
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
+    const served = await serveDispatcher(dispatcher);
+    server = served.server;
     dispatcher.run();
     const executor = new SimulatedExecutor({ hostname: 'w1' });
-    agent = new Agent({ nodeId: 'w1', token: cluster.JoinTokens.Worker, managerAddrs: [`127.0.0.1:${port}`], description: await executor.describe(), executor, log: silentLogger });
+    agent = new Agent({ nodeId: 'w1', token: cluster.JoinTokens.Worker, managerAddrs: [served.addr], description: await executor.describe(), executor, log: silentLogger });
     await agent.start();
     await waitFor('w1 ready', () => store.get('nodes', 'w1')?.Status.State === 'ready');
   });

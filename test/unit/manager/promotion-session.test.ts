@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { dispatcherProto } from '../../../src/common/proto.js';
 import { silentLogger } from '../../../src/common/log.js';
 import { SimulatedExecutor } from '../../../src/engine/simulated/executor.js';
 import type { RoleChange__Output } from '../../../src/generated/tsswarm/dispatcher/v1/RoleChange.js';
@@ -16,6 +15,7 @@ import { roleChangeFor } from '../../../src/manager/membership/role-change.js';
 import { MemoryBackend } from '../../../src/store/backend-memory.js';
 import { Store } from '../../../src/store/store.js';
 import { Agent } from '../../../src/worker/agent.js';
+import { serveDispatcher } from '../../harness/dispatcher-server.js';
 
 const waitFor = async <T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> => {
   const deadline = Date.now() + ms;
@@ -53,15 +53,9 @@ void describe('promotion over the session', () => {
       },
       silentLogger,
     );
-    server = new grpc.Server();
-    server.addService(
-      dispatcherProto().tsswarm.dispatcher.v1.Dispatcher.service,
-      dispatcher.handlers((_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in this test' })),
-    );
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    addr = `127.0.0.1:${port}`;
+    const served = await serveDispatcher(dispatcher);
+    server = served.server;
+    addr = served.addr;
     dispatcher.run();
   });
 
