@@ -36,6 +36,7 @@ import { filtersQuery, udsJson, udsRequest } from './lib/uds-http.js';
 import { max, p50, poll } from './lib/stats.js';
 import { readNodeId, spawnLogged, TSSWARM_BIN as BIN } from './lib/bed-procs.js';
 import { checkedDocker, DOCKER_API, sockOf, swarmUp } from './lib/bed-swarm.js';
+import { teardownOnce, teardownOnSignals } from './lib/cleanup.js';
 
 const { values } = parseArgs({
   options: {
@@ -325,24 +326,14 @@ const results: TrialResult[] = [];
 const notes: string[] = [];
 let bed: Bed | undefined;
 let dir: string | undefined;
-let cleaning: Promise<void> | undefined;
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    if (bed) {
-      log('tearing the bed down');
-      await bed.down().catch((err: unknown) => log(`bed down failed: ${String(err)}`));
-    }
-    if (dir && !process.env.TSSWARM_KEEP_TEST_DIRS && !process.exitCode) await rm(dir, { recursive: true, force: true });
-  })();
-  return cleaning;
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    log(`${sig}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const cleanup = teardownOnce(async () => {
+  if (bed) {
+    log('tearing the bed down');
+    await bed.down().catch((err: unknown) => log(`bed down failed: ${String(err)}`));
+  }
+  if (dir && !process.env.TSSWARM_KEEP_TEST_DIRS && !process.exitCode) await rm(dir, { recursive: true, force: true });
+});
+teardownOnSignals(cleanup, log);
 
 const why = await Bed.unavailable();
 if (why) {

@@ -42,6 +42,7 @@ import { DOCKER_API, enginePid, sockOf, swarmLeave, swarmUp } from './lib/bed-sw
 import { firstCommittedWrite, type FirstWrite } from './lib/first-write.js';
 import { max, p50, poll } from './lib/stats.js';
 import { udsJson, udsRequest } from './lib/uds-http.js';
+import { teardownOnce, teardownOnSignals } from './lib/cleanup.js';
 
 const { values } = parseArgs({
   options: {
@@ -423,30 +424,17 @@ let dir: string | undefined;
 let swarm: SwarmManagers | undefined;
 let loopback: LoopbackPlacement | undefined;
 let snapshot: Snapshot | undefined;
-let cleaning: Promise<void> | undefined;
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    if (swarm) await swarm.leave().catch((err: unknown) => log(`swarm leave failed: ${String(err)}`));
-    if (loopback) await loopback.stopAll();
-    if (snapshot) await snapshot.remove();
-    if (bed) {
-      log('tearing the bed down');
-      await bed.down().catch((err: unknown) => log(`bed down failed: ${String(err)}`));
-    }
-    if (dir && !process.env.TSSWARM_KEEP_TEST_DIRS && !process.exitCode) await rm(dir, { recursive: true, force: true });
-  })();
-  return cleaning;
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    log(`${sig}: cleaning up`);
-    void cleanup().finally(() => {
-      report();
-      process.exit(130);
-    });
-  });
-}
+const cleanup = teardownOnce(async () => {
+  if (swarm) await swarm.leave().catch((err: unknown) => log(`swarm leave failed: ${String(err)}`));
+  if (loopback) await loopback.stopAll();
+  if (snapshot) await snapshot.remove();
+  if (bed) {
+    log('tearing the bed down');
+    await bed.down().catch((err: unknown) => log(`bed down failed: ${String(err)}`));
+  }
+  if (dir && !process.env.TSSWARM_KEEP_TEST_DIRS && !process.exitCode) await rm(dir, { recursive: true, force: true });
+});
+teardownOnSignals(cleanup, log, report);
 
 const needBed = SYSTEMS.includes('swarm') || TSSWARM_ON === 'bed';
 const why = needBed ? await Bed.unavailable() : undefined;

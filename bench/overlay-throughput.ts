@@ -28,6 +28,7 @@ import { ensureTools, MissingToolError } from './lib/host-tools.js';
 import { iperf, pathMtu, pingRtt, waitReachable, type End, type ThroughputRun } from './lib/net-measure.js';
 import { p50 } from './lib/stats.js';
 import { SwarmOverlay } from './lib/swarm-overlay.js';
+import { teardownOnce, teardownOnSignals } from './lib/cleanup.js';
 
 const { values } = parseArgs({
   options: {
@@ -69,30 +70,17 @@ const notes: string[] = [];
 const load: Array<[string, number[]]> = [];
 let cluster: BedCluster | undefined;
 let swarm: SwarmOverlay | undefined;
-let cleaning: Promise<void> | undefined;
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    if (swarm) {
-      log('leaving the swarm (docker swarm leave --force on every Swarm host)');
-      for (const e of await swarm.down().catch((err: unknown) => [String(err)])) log(`swarm: ${e}`);
-    }
-    if (cluster) {
-      log('tearing the bed down');
-      await cluster.down().catch((err: unknown) => log(`bed down failed: ${String(err)}`));
-    }
-  })();
-  return cleaning;
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    log(`${sig}: cleaning up`);
-    void cleanup().finally(() => {
-      report();
-      process.exit(130);
-    });
-  });
-}
+const cleanup = teardownOnce(async () => {
+  if (swarm) {
+    log('leaving the swarm (docker swarm leave --force on every Swarm host)');
+    for (const e of await swarm.down().catch((err: unknown) => [String(err)])) log(`swarm: ${e}`);
+  }
+  if (cluster) {
+    log('tearing the bed down');
+    await cluster.down().catch((err: unknown) => log(`bed down failed: ${String(err)}`));
+  }
+});
+teardownOnSignals(cleanup, log, report);
 
 /** BedCluster.start, waiting up to BED_WAIT_MS in all while another owner holds the bed. */
 async function startCluster(): Promise<BedCluster> {
@@ -168,11 +156,11 @@ async function measure(): Promise<void> {
   for (const p of paths) p.mtu = await pathMtu(bed, p.client, p.target);
 
   sampleLoad('start');
-  for (let i = 0; i < ROUNDS && !cleaning; i++) {
+  for (let i = 0; i < ROUNDS && !cleanup.started; i++) {
     const order = [...paths.slice(i % paths.length), ...paths.slice(0, i % paths.length)];
     const got = new Map<string, string>();
     for (const p of order) {
-      if (cleaning) return; // SIGINT/SIGTERM: the bed is going down
+      if (cleanup.started) return; // SIGINT/SIGTERM: the bed is going down
       try {
         const run = await iperf(bed, p.server, p.client, p.target, DURATION);
         const rtt = await pingRtt(bed, p.client, p.target, COUNT);
@@ -180,7 +168,7 @@ async function measure(): Promise<void> {
         p.rtts.push(rtt);
         got.set(p.key, run.gbits.toFixed(2));
       } catch (err) {
-        if (cleaning) return;
+        if (cleanup.started) return;
         p.errors.push(String(err));
         log(`round ${i + 1}, ${p.key}: ${String(err)}`);
       }
