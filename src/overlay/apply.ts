@@ -5,8 +5,9 @@ import type { CommandRunner } from './command-runner.js';
 import { bridge, inContainer, ip } from './commands.js';
 import type { DesiredNetwork } from './desired.js';
 import { CommandError, OverlayNetworkError } from './errors.js';
-import { BRIDGE, VXLAN, tmpVxlanName } from './names.js';
-import type { EndpointAdd, NetworkPlan, SandboxRemoval } from './plan.js';
+import { macForIp } from './addr.js';
+import { GATEWAY, VXLAN, tmpEndpointName, tmpVxlanName } from './names.js';
+import type { EndpointAdd, EndpointRemoval, NetworkPlan, SandboxRemoval } from './plan.js';
 import { sysctlAssignments } from './sysctls.js';
 import { VXLAN_PORT } from './types.js';
 
@@ -20,9 +21,12 @@ export interface ApplyContext {
 
 const batch = (lines: string[]): string => `${lines.join('\n')}\n`;
 
-/** Deletes a sandbox: its VXLAN device and veths first (synchronously freed), then the netns. */
+/**
+ * Deletes a sandbox: its links first, vxlan0 last (synchronously freed, and with it every
+ * endpoint macvlan on it, in whatever container), then the netns.
+ */
 export async function removeSandbox(ctx: ApplyContext, r: SandboxRemoval): Promise<void> {
-  const links = [...(r.hasVxlan ? [VXLAN] : []), ...r.links];
+  const links = [...r.links, ...(r.hasVxlan ? [VXLAN] : [])];
   if (links.length > 0) {
     await ctx.run
       .run(ip(r.sandbox, '-force', '-batch', '-'), { input: batch(links.map((l) => `link del ${l}`)) })
@@ -31,25 +35,19 @@ export async function removeSandbox(ctx: ApplyContext, r: SandboxRemoval): Promi
   await ctx.run.run(['ip', 'netns', 'del', r.sandbox]);
 }
 
-/** Creates the sandbox netns with br0 (gateway address) and vxlan0 enslaved to it. */
+/**
+ * Creates the sandbox netns with vxlan0 (the network's VTEP) and gw0, a bridge-mode macvlan
+ * child of vxlan0 holding the gateway address. Endpoints are more such children, each in its
+ * container's netns: macvlan switches between them itself and hands everything else straight
+ * to vxlan0, with no bridge or veth hop on the way (docs/design/overlay.md, "Throughput").
+ */
 export async function createSandbox(ctx: ApplyContext, dn: DesiredNetwork): Promise<void> {
   const sb = dn.sandbox;
   const vni = dn.net.vni;
   const tmp = tmpVxlanName(vni);
   try {
     await ctx.run.run(['ip', 'netns', 'add', sb]);
-    // No forwarding, no bridge netfilter (sysctls.ts); -e: the bridge ones exist only with br_netfilter.
     await ctx.run.run(['nsenter', `--net=/var/run/netns/${sb}`, 'sysctl', '-e', '-qw', ...sysctlAssignments()]);
-    await ctx.run.run(ip(sb, '-batch', '-'), {
-      input: batch([
-        'link set lo up',
-        `link add ${BRIDGE} mtu ${dn.mtu} type bridge`,
-        `link set ${BRIDGE} addrgenmode none`,
-        `link set ${BRIDGE} alias ${dn.bridgeAlias}`,
-        `addr add ${dn.gatewayCidr} dev ${BRIDGE}`,
-        `link set ${BRIDGE} up`,
-      ]),
-    });
     // Made in the host netns and then moved, so its UDP socket stays on the underlay.
     const makeVxlan = batch([
       `link add ${tmp} type vxlan id ${vni} dstport ${VXLAN_PORT} local ${ctx.underlayAddr} nolearning proxy`,
@@ -65,11 +63,17 @@ export async function createSandbox(ctx: ApplyContext, dn: DesiredNetwork): Prom
     }
     await ctx.run.run(ip(sb, '-batch', '-'), {
       input: batch([
+        'link set lo up',
         `link set ${tmp} name ${VXLAN}`,
         `link set ${VXLAN} mtu ${dn.mtu}`,
         `link set ${VXLAN} addrgenmode none`,
-        `link set ${VXLAN} master ${BRIDGE}`,
+        `link set ${VXLAN} alias ${dn.networkAlias}`,
         `link set ${VXLAN} up`,
+        // The gateway's MAC follows its IP, as a task's does (the manager never gives it to a task).
+        `link add ${GATEWAY} link ${VXLAN} address ${macForIp(dn.net.gateway)} type macvlan mode bridge`,
+        `link set ${GATEWAY} addrgenmode none`,
+        `addr add ${dn.gatewayCidr} dev ${GATEWAY}`,
+        `link set ${GATEWAY} up`,
       ]),
     });
   } catch (e) {
@@ -91,50 +95,62 @@ export async function fixSandbox(ctx: ApplyContext, p: NetworkPlan): Promise<voi
     }
   }
   if (p.removeLinks.length > 0) {
-    // -force: a veth whose container died since the read is already gone, and that must not
-    // stop the others. What really failed shows up again at the next read (and an add that
-    // needs the name fails with its own error).
     await ctx.run
       .run(ip(sb, '-force', '-batch', '-'), { input: batch(p.removeLinks.map((l) => `link del ${l}`)) })
-      .catch((e: unknown) => ctx.log.warn({ err: e, sandbox: sb }, 'overlay: deleting links'));
+      .catch((e: unknown) => ctx.log.warn({ err: e, sandbox: sb }, 'overlay: deleting stray links'));
   }
-  const updates = [
-    ...p.aliasUpdates.map((a) => `link set ${a.veth} alias ${a.alias}`),
-    ...(p.bridgeAlias !== undefined ? [`link set ${BRIDGE} alias ${p.bridgeAlias}`] : []),
-  ];
-  if (updates.length === 0) return;
+  if (p.networkAlias === undefined) return;
   try {
-    await ctx.run.run(ip(sb, '-batch', '-'), { input: batch(updates) });
+    await ctx.run.run(ip(sb, 'link', 'set', VXLAN, 'alias', p.networkAlias));
   } catch (e) {
-    throw new OverlayNetworkError('SANDBOX_FAILED', p.net.net.id, p.net.net.vni, 'updating link aliases failed', undefined, { cause: e });
+    throw new OverlayNetworkError('SANDBOX_FAILED', p.net.net.id, p.net.net.vni, 'updating the network alias failed', undefined, { cause: e });
   }
 }
 
-/** A veth pair: one end on br0, the other created straight in the container's netns. */
+/**
+ * Deletes endpoint macvlans from one container netns. -force: one that went with its container
+ * since the read must not stop the others; what really failed shows up at the next read.
+ */
+export async function removeEndpoints(ctx: ApplyContext, pid: number, rs: readonly EndpointRemoval[]): Promise<void> {
+  await ctx.run
+    .run(inContainer(pid, 'ip', '-force', '-batch', '-'), { input: batch(rs.map((r) => `link del ${r.ifName}`)) })
+    .catch((e: unknown) => ctx.log.warn({ err: e, pid, endpoints: rs.map((r) => r.taskId) }, 'overlay: deleting endpoints'));
+}
+
+/**
+ * A macvlan child of the sandbox's vxlan0, made in the sandbox under a temporary name with its
+ * alias already on (the kernel takes no alias at creation), then moved into the container and
+ * renamed in one step: whatever an interrupted sync leaves is either a stray in the sandbox or
+ * a tagged endpoint in the container, and the next sync finds and fixes both.
+ */
 export async function addEndpoint(ctx: ApplyContext, dn: DesiredNetwork, a: EndpointAdd): Promise<void> {
   const { ep, ifName } = a;
+  const tmp = tmpEndpointName(ep.taskId);
+  let moved = false;
   try {
     await ctx.run.run(ip(dn.sandbox, '-batch', '-'), {
       input: batch([
-        `link add ${ep.veth} mtu ${dn.mtu} type veth peer name ${ifName} address ${ep.mac} mtu ${dn.mtu} netns ${ep.pid}`,
-        `link set ${ep.veth} alias ${a.alias}`,
-        `link set ${ep.veth} addrgenmode none`,
-        `link set ${ep.veth} master ${BRIDGE} up`,
+        `link add ${tmp} link ${VXLAN} address ${ep.mac} type macvlan mode bridge`,
+        `link set ${tmp} alias ${a.alias}`,
+        `link set dev ${tmp} netns ${ep.pid} name ${ifName}`,
       ]),
     });
+    moved = true;
     await ctx.run.run(inContainer(ep.pid, 'ip', '-batch', '-'), {
-      input: batch([`addr add ${ep.ip}/${ep.prefixLen} dev ${ifName}`, `link set ${ifName} up`]),
+      // addrgenmode is per netns: set after the move.
+      input: batch([`link set ${ifName} addrgenmode none`, `addr add ${ep.ip}/${ep.prefixLen} dev ${ifName}`, `link set ${ifName} up`]),
     });
   } catch (e) {
-    // Deleting our end deletes the container's end too.
-    await ctx.run.run(ip(dn.sandbox, 'link', 'del', ep.veth)).catch(() => undefined);
+    // Only what this call made: the move may have failed on another interface of that name.
+    if (moved) await ctx.run.run(inContainer(ep.pid, 'ip', 'link', 'del', ifName)).catch(() => undefined);
+    else await ctx.run.run(ip(dn.sandbox, 'link', 'del', tmp)).catch(() => undefined);
     throw new OverlayNetworkError('ENDPOINT_FAILED', dn.net.id, dn.net.vni, `adding ${ifName} in container pid ${ep.pid} failed`, ep.taskId, { cause: e });
   }
 }
 
 /** Static FDB (MAC -> remote VTEP) and neighbour (IP -> MAC, answered by vxlan proxy) entries. */
 export async function programPeers(ctx: ApplyContext, p: NetworkPlan): Promise<void> {
-  const { fdbDel, fdbAppend, neighDel, neighReplace, learnedDel } = p.peers;
+  const { fdbDel, fdbAppend, neighDel, neighReplace } = p.peers;
   const sb = p.net.sandbox;
   const fdb = [
     ...fdbDel.map((mac) => `fdb del ${mac} dev ${VXLAN} self`),
@@ -144,11 +160,6 @@ export async function programPeers(ctx: ApplyContext, p: NetworkPlan): Promise<v
     ...neighDel.map((addr) => `neigh del ${addr} dev ${VXLAN}`),
     ...neighReplace.map((n) => `neigh replace ${n.ip} lladdr ${n.mac} dev ${VXLAN} nud permanent`),
   ];
-  if (learnedDel.length > 0) {
-    // Best effort (an entry may age out between read and delete): -force, errors only logged.
-    const flush = batch(learnedDel.map((mac) => `fdb del ${mac} dev ${VXLAN} master`));
-    await ctx.run.run(bridge(sb, '-force', '-batch', '-'), { input: flush }).catch((e: unknown) => ctx.log.debug({ err: e, sandbox: sb }, 'overlay: flushing learned entries'));
-  }
   try {
     await Promise.all([
       fdb.length > 0 ? ctx.run.run(bridge(sb, '-batch', '-'), { input: batch(fdb) }) : undefined,

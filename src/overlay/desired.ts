@@ -2,7 +2,7 @@
 // networks with at least one local endpoint get a sandbox on this host.
 import { inCidr, normalizeMac, parseCidr, parseIPv4 } from './addr.js';
 import { OverlayStateError } from './errors.js';
-import { formatBridgeAlias, sandboxName, vethName } from './names.js';
+import { formatNetworkAlias, sandboxName } from './names.js';
 import { DEFAULT_MTU, type OverlayDesiredState, type OverlayNetwork } from './types.js';
 
 export interface DesiredLocal {
@@ -14,7 +14,6 @@ export interface DesiredLocal {
   mac: string;
   /** Set when the caller chose the name; otherwise the planner picks one. */
   ifName: string | undefined;
-  veth: string;
 }
 
 export interface DesiredRemote {
@@ -30,9 +29,10 @@ export interface DesiredNetwork {
   order: number;
   sandbox: string;
   mtu: number;
-  /** Gateway as ADDR/PREFIX, as it sits on br0. */
+  /** Gateway as ADDR/PREFIX, as it sits on the sandbox's gw0. */
   gatewayCidr: string;
-  bridgeAlias: string;
+  /** Written on vxlan0: the network's id and name. */
+  networkAlias: string;
   local: DesiredLocal[];
   remote: DesiredRemote[];
 }
@@ -131,7 +131,6 @@ export function normalizeState(state: OverlayDesiredState, opts: { prefix: strin
       prefixLen: ep.prefixLen,
       mac,
       ifName: ep.ifName,
-      veth: vethName(ep.networkId, ep.taskId),
     });
   }
 
@@ -171,7 +170,7 @@ function newDesired(net: OverlayNetwork, order: number, prefixLen: number, prefi
     sandbox: sandboxName(prefix, net.vni),
     mtu: net.mtu ?? DEFAULT_MTU,
     gatewayCidr: `${net.gateway}/${prefixLen}`,
-    bridgeAlias: formatBridgeAlias({ networkId: net.id, name: net.name }),
+    networkAlias: formatNetworkAlias({ networkId: net.id, name: net.name }),
     local: [],
     remote: [],
   };

@@ -47,8 +47,10 @@ export interface IpLink {
   mtu: number;
   mac: string | undefined;
   master: string | undefined;
-  /** For a veth: the peer's ifindex (in the peer's netns). */
-  peerIfindex: number | undefined;
+  /** `link_index`: a macvlan's parent (a veth's peer) in another netns, as an ifindex there. */
+  linkIndex: number | undefined;
+  /** `link`: the same, by name, when the parent is in the same netns (iproute2 prints one or the other). */
+  linkName: string | undefined;
   alias: string | undefined;
   kind: string | undefined;
   data: Json | undefined;
@@ -80,7 +82,8 @@ export function parseLinks(rows: unknown[]): IpLink[] {
       mtu: num(r['mtu']) ?? 0,
       mac: str(r['address'])?.toLowerCase(),
       master: str(r['master']),
-      peerIfindex: num(r['link_index']),
+      linkIndex: num(r['link_index']),
+      linkName: str(r['link']),
       alias: str(r['ifalias']),
       kind: str(info?.['info_kind']),
       data: info !== undefined && isObj(info['info_data']) ? info['info_data'] : undefined,

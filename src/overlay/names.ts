@@ -2,8 +2,9 @@
 // driver (after a worker restart) can tell what each object is for without any file of its own.
 import { createHash } from 'node:crypto';
 
-export const BRIDGE = 'br0';
 export const VXLAN = 'vxlan0';
+/** Macvlan child of vxlan0 in the sandbox that holds the network's gateway address. */
+export const GATEWAY = 'gw0';
 const ALIAS_TAG = 'tsov1';
 
 /** Netns name of a network's sandbox on this host. */
@@ -23,32 +24,31 @@ export function tmpVxlanName(vni: number): string {
   return `vx-${vni}`;
 }
 
-/** Sandbox-side veth name of an endpoint: stable per (network, task), 13 characters. */
-export function vethName(networkId: string, taskId: string): string {
-  return `ve${createHash('sha1').update(`${networkId}/${taskId}`).digest('hex').slice(0, 11)}`;
+/** Name of an endpoint's macvlan in the sandbox, before it moves into its container. */
+export function tmpEndpointName(taskId: string): string {
+  return `mv${createHash('sha1').update(taskId).digest('hex').slice(0, 11)}`;
 }
 
-export interface BridgeAlias {
+export interface NetworkAlias {
   networkId: string;
   name: string;
 }
 
+/** Written on the container-side macvlan: which sandbox (so which host's driver and network) and task. */
 export interface EndpointAlias {
+  sandbox: string;
   taskId: string;
-  pid: number;
-  /** Inode of the container's netns (from /proc/PID/ns/net) when the endpoint was made. */
-  netns: string;
 }
 
 // Values are URI-encoded so an alias has no spaces, quotes or '#' (safe in an ip -batch line).
 const enc = encodeURIComponent;
 
-export function formatBridgeAlias(a: BridgeAlias): string {
+export function formatNetworkAlias(a: NetworkAlias): string {
   return `${ALIAS_TAG},net=${enc(a.networkId)},name=${enc(a.name)}`;
 }
 
 export function formatEndpointAlias(a: EndpointAlias): string {
-  return `${ALIAS_TAG},task=${enc(a.taskId)},pid=${a.pid},ns=${enc(a.netns)}`;
+  return `${ALIAS_TAG},sb=${enc(a.sandbox)},task=${enc(a.taskId)}`;
 }
 
 function parseAlias(alias: string | undefined): Map<string, string> | undefined {
@@ -68,7 +68,7 @@ function parseAlias(alias: string | undefined): Map<string, string> | undefined 
   return out;
 }
 
-export function parseBridgeAlias(alias: string | undefined): BridgeAlias | undefined {
+export function parseNetworkAlias(alias: string | undefined): NetworkAlias | undefined {
   const m = parseAlias(alias);
   const networkId = m?.get('net');
   if (networkId === undefined) return undefined;
@@ -77,9 +77,8 @@ export function parseBridgeAlias(alias: string | undefined): BridgeAlias | undef
 
 export function parseEndpointAlias(alias: string | undefined): EndpointAlias | undefined {
   const m = parseAlias(alias);
+  const sandbox = m?.get('sb');
   const taskId = m?.get('task');
-  const pid = Number(m?.get('pid'));
-  const netns = m?.get('ns');
-  if (taskId === undefined || !Number.isInteger(pid) || pid <= 0 || netns === undefined) return undefined;
-  return { taskId, pid, netns };
+  if (sandbox === undefined || taskId === undefined || taskId === '') return undefined;
+  return { sandbox, taskId };
 }

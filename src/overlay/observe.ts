@@ -1,6 +1,7 @@
-// Reads what the kernel has: this driver's sandboxes (bridge, VXLAN device, endpoint veths,
-// FDB and neighbour entries) and the containers' side of each endpoint.
-import { readlink } from 'node:fs/promises';
+// Reads what the kernel has: this driver's sandboxes (VXLAN device, gateway, FDB and
+// neighbour entries) and the endpoints, which live wholly inside the containers' netns (a
+// macvlan child of a sandbox's vxlan0, tagged with an alias naming the sandbox and task).
+import { readdir, readlink } from 'node:fs/promises';
 import type { CommandRunner } from './command-runner.js';
 import { SandboxReadError } from './errors.js';
 import {
@@ -14,28 +15,20 @@ import {
   type NeighEntry,
   type VxlanInfo,
 } from './iproute-json.js';
-import { BRIDGE, VXLAN, parseBridgeAlias, parseEndpointAlias, parseSandboxName, type BridgeAlias, type EndpointAlias } from './names.js';
+import { GATEWAY, VXLAN, parseEndpointAlias, parseNetworkAlias, parseSandboxName, type NetworkAlias } from './names.js';
 import { SANDBOX_SYSCTL_PATHS, parseSysctlDump } from './sysctls.js';
-
-export interface ObservedVeth {
-  link: IpLink;
-  /** Undefined when the alias is not one this driver wrote (a stray to remove). */
-  alias: EndpointAlias | undefined;
-}
 
 export interface ObservedSandbox {
   name: string;
   vni: number;
-  bridge: (IpLink & { meta: BridgeAlias | undefined }) | undefined;
-  vxlan: (IpLink & { info: VxlanInfo }) | undefined;
-  veths: ObservedVeth[];
+  vxlan: (IpLink & { info: VxlanInfo; meta: NetworkAlias | undefined }) | undefined;
+  /** gw0, the macvlan child holding the gateway address. */
+  gateway: IpLink | undefined;
   /** Any other link (a VXLAN device left under its temporary name, …), to remove. */
   strays: string[];
   neigh: NeighEntry[];
   /** The VXLAN device's own entries that have a remote (dst). */
   fdb: FdbEntry[];
-  /** MACs the bridge has learned behind vxlan0 (a cache, not programmed state). */
-  learned: string[];
   /** The sandbox's SANDBOX_SYSCTLS that could be read (name → value); absent ones do not exist there. */
   sysctls: Map<string, string>;
 }
@@ -46,6 +39,16 @@ export interface ObservedContainer {
   netns: string | undefined;
   /** Undefined when the netns could not be read. */
   links: IpLink[] | undefined;
+}
+
+/** A macvlan in some netns whose alias says this driver made it for `sandbox`. */
+export interface ObservedEndpoint {
+  sandbox: string;
+  taskId: string;
+  /** The lowest PID it was read through (its container's netns). */
+  pid: number;
+  netns: string;
+  link: IpLink;
 }
 
 /** Reads the netns identity of a process ("4026532537"), undefined when it is gone. */
@@ -59,6 +62,22 @@ export const procNetnsReader: NetnsReader = async (pid) => {
     return undefined;
   }
 };
+
+/** One PID per network namespace on this machine (the lowest): where endpoints may be. */
+export type NetnsScanner = () => Promise<number[]>;
+
+export function procNetnsScanner(readNetns: NetnsReader): NetnsScanner {
+  return async () => {
+    const lowest = new Map<string, number>();
+    const pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(Number);
+    const netns = await mapLimit(pids, 64, readNetns);
+    pids.forEach((pid, i) => {
+      const ns = netns[i];
+      if (ns !== undefined && !(pid >= (lowest.get(ns) ?? Infinity))) lowest.set(ns, pid);
+    });
+    return [...lowest.values()].sort((a, b) => a - b);
+  };
+}
 
 /** Names of this driver's sandboxes (netns named `<prefix>-<vni>`). */
 export async function listSandboxes(run: CommandRunner, prefix: string): Promise<Array<{ name: string; vni: number }>> {
@@ -98,27 +117,28 @@ done
 
 export interface Observed {
   sandboxes: ObservedSandbox[];
+  /** Every PID asked about. */
   containers: Map<number, ObservedContainer>;
+  /** This driver's endpoints found in those PIDs' netns, one per link, sorted. */
+  endpoints: ObservedEndpoint[];
 }
 
-/** Reads this driver's sandboxes (all netns named <prefix>-<vni>) and the given containers. */
+/**
+ * Reads this driver's sandboxes (all netns named <prefix>-<vni>) and the netns of the given
+ * PIDs, each netns once however many of the PIDs share it.
+ */
 export async function readState(run: CommandRunner, prefix: string, pids: readonly number[], readNetns: NetnsReader): Promise<Observed> {
-  const observed = await readOnce(run, prefix, pids, readNetns);
-  // Endpoints of containers nobody asked about (they are leaving): read those too.
-  const extra = new Set<number>();
-  for (const sb of observed.sandboxes) for (const v of sb.veths) if (v.alias && !observed.containers.has(v.alias.pid)) extra.add(v.alias.pid);
-  if (extra.size > 0) {
-    const more = await readOnce(run, undefined, [...extra], readNetns);
-    for (const [pid, c] of more.containers) observed.containers.set(pid, c);
-  }
-  return observed;
-}
-
-async function readOnce(run: CommandRunner, prefix: string | undefined, pids: readonly number[], readNetns: NetnsReader): Promise<Observed> {
-  const unique = [...new Set(pids)];
-  const before = await Promise.all(unique.map(readNetns));
-  const { stdout } = await run.run(['sh', '-c', READ_SCRIPT, 'tsov-read', prefix ?? '-', ...unique.map(String)]);
-  const after = await Promise.all(unique.map(readNetns));
+  const unique = [...new Set(pids)].sort((a, b) => a - b);
+  const netnsOf = await mapLimit(unique, 64, readNetns);
+  // One PID per netns is read (the lowest, as the list is sorted).
+  const groups = new Map<string, number[]>();
+  unique.forEach((pid, i) => {
+    const ns = netnsOf[i];
+    if (ns !== undefined) groups.set(ns, [...(groups.get(ns) ?? []), pid]);
+  });
+  const reps = [...groups.values()].map((g) => g[0]!);
+  const { stdout } = await run.run(['sh', '-c', READ_SCRIPT, 'tsov-read', prefix, ...reps.map(String)]);
+  const after = await mapLimit(reps, 64, readNetns);
 
   const sections = new Map<string, { text: string; rc: number }>();
   let key: string | undefined;
@@ -136,7 +156,7 @@ async function readOnce(run: CommandRunner, prefix: string | undefined, pids: re
 
   const sandboxes: ObservedSandbox[] = [];
   for (const [k, addrs] of sections) {
-    if (prefix === undefined || !k.startsWith('sb ')) continue;
+    if (!k.startsWith('sb ')) continue;
     const name = k.slice(3);
     const vni = parseSandboxName(prefix, name);
     if (vni === undefined) continue;
@@ -149,31 +169,46 @@ async function readOnce(run: CommandRunner, prefix: string | undefined, pids: re
     sb.sysctls = parseSysctlDump(sections.get(`sysctl ${name}`)?.text ?? '');
     sandboxes.push(sb);
   }
+
   const containers = new Map<number, ObservedContainer>();
-  unique.forEach((pid, i) => {
-    const netns = before[i];
-    const sec = sections.get(`pid ${pid}`);
+  const endpoints: ObservedEndpoint[] = [];
+  unique.forEach((pid, i) => containers.set(pid, { pid, netns: netnsOf[i], links: undefined }));
+  reps.forEach((rep, i) => {
+    const netns = netnsOf[unique.indexOf(rep)]!;
+    const group = groups.get(netns)!;
+    const sec = sections.get(`pid ${rep}`);
     // The process may have exited (and its PID been reused) while we read: then it is gone.
-    if (netns === undefined || after[i] !== netns) containers.set(pid, { pid, netns: undefined, links: undefined });
-    else if (sec === undefined || sec.rc !== 0) containers.set(pid, { pid, netns, links: undefined });
-    else containers.set(pid, { pid, netns, links: parseLinks(parseJsonStream(sec.text)[0] ?? []) });
+    if (after[i] !== netns) {
+      for (const pid of group) containers.set(pid, { pid, netns: pid === rep ? undefined : netns, links: undefined });
+      return;
+    }
+    const links = sec === undefined || sec.rc !== 0 ? undefined : parseLinks(parseJsonStream(sec.text)[0] ?? []);
+    for (const pid of group) containers.set(pid, { pid, netns, links });
+    for (const link of links ?? []) {
+      if (link.kind !== 'macvlan') continue;
+      const alias = parseEndpointAlias(link.alias);
+      if (alias === undefined || parseSandboxName(prefix, alias.sandbox) === undefined) continue;
+      endpoints.push({ sandbox: alias.sandbox, taskId: alias.taskId, pid: rep, netns, link });
+    }
   });
-  return { sandboxes: sandboxes.sort((a, b) => a.vni - b.vni), containers };
+  endpoints.sort((a, b) => cmp(a.sandbox, b.sandbox) || cmp(a.taskId, b.taskId) || a.pid - b.pid || a.link.ifindex - b.link.ifindex);
+  return { sandboxes: sandboxes.sort((a, b) => a.vni - b.vni), containers, endpoints };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function toSandbox(name: string, vni: number, addrText: string, neighText: string, fdbText: string): ObservedSandbox {
-  const sb: ObservedSandbox = { name, vni, bridge: undefined, vxlan: undefined, veths: [], strays: [], neigh: [], fdb: [], learned: [], sysctls: new Map() };
+  const sb: ObservedSandbox = { name, vni, vxlan: undefined, gateway: undefined, strays: [], neigh: [], fdb: [], sysctls: new Map() };
   for (const link of parseLinks(parseJsonStream(addrText)[0] ?? [])) {
     if (link.name === 'lo') continue;
-    if (link.name === BRIDGE && link.kind === 'bridge') sb.bridge = { ...link, meta: parseBridgeAlias(link.alias) };
-    else if (link.name === VXLAN && link.kind === 'vxlan') sb.vxlan = { ...link, info: vxlanInfo(link.data) };
-    else if (link.kind === 'veth') sb.veths.push({ link, alias: parseEndpointAlias(link.alias) });
+    if (link.name === VXLAN && link.kind === 'vxlan') sb.vxlan = { ...link, info: vxlanInfo(link.data), meta: parseNetworkAlias(link.alias) };
+    else if (link.name === GATEWAY && link.kind === 'macvlan') sb.gateway = link;
     else sb.strays.push(link.name);
   }
   sb.neigh = parseNeigh(parseJsonStream(neighText)[0] ?? []).filter((n) => n.dev === VXLAN);
-  const fdb = parseFdb(parseJsonStream(fdbText)[0] ?? []).filter((f) => f.dev === VXLAN);
-  sb.fdb = fdb.filter((f) => f.master === undefined && f.dst !== undefined);
-  sb.learned = fdb.filter((f) => f.master === BRIDGE && !f.permanent).map((f) => f.mac);
+  sb.fdb = parseFdb(parseJsonStream(fdbText)[0] ?? []).filter((f) => f.dev === VXLAN && f.master === undefined && f.dst !== undefined);
   return sb;
 }
 

@@ -1,8 +1,9 @@
 // The pure part of a sync: compares the desired state with what was read from the kernel and
-// lists the changes, in the order they must be made (removals first, so names are free again).
+// lists the changes, in the order they must be made (removals first, so names and MACs are
+// free again).
 import type { DesiredLocal, DesiredNetwork, NormalizedState } from './desired.js';
-import { BRIDGE, formatEndpointAlias } from './names.js';
-import type { ObservedContainer, ObservedSandbox, ObservedVeth } from './observe.js';
+import { formatEndpointAlias } from './names.js';
+import type { ObservedContainer, ObservedEndpoint, ObservedSandbox } from './observe.js';
 import { sysctlFixes } from './sysctls.js';
 import { VXLAN_PORT } from './types.js';
 
@@ -12,18 +13,20 @@ export interface EndpointAdd {
   alias: string;
 }
 
+/** An endpoint macvlan to delete from a container netns (entered through `pid`). */
+export interface EndpointRemoval {
+  pid: number;
+  ifName: string;
+  sandbox: string;
+  taskId: string;
+}
+
 export interface PeerChanges {
   /** MACs whose VXLAN FDB entry goes (all destinations). */
   fdbDel: string[];
   fdbAppend: Array<{ mac: string; dst: string }>;
   neighDel: string[];
   neighReplace: Array<{ ip: string; mac: string }>;
-  /**
-   * MACs the bridge learned behind vxlan0 that are not remote endpoints (any more): dropped so
-   * that traffic to a reused IP/MAC now local is not sent into the tunnel until they age out.
-   * A cache flush, not counted as a change.
-   */
-  learnedDel: string[];
 }
 
 export interface NetworkPlan {
@@ -31,11 +34,10 @@ export interface NetworkPlan {
   /** create: no sandbox yet; rebuild: delete it first (see SandboxRemoval); keep: fix in place. */
   action: 'create' | 'rebuild' | 'keep';
   reason: string | undefined;
-  /** New br0 alias when only the network's name changed. */
-  bridgeAlias: string | undefined;
-  /** Links in a kept sandbox to delete: endpoints that left or do not match, strays. */
+  /** New vxlan0 alias when only the network's name changed. */
+  networkAlias: string | undefined;
+  /** Stray links in a kept sandbox to delete. */
   removeLinks: string[];
-  aliasUpdates: Array<{ veth: string; alias: string }>;
   /** `name=value` sysctls of a kept sandbox to rewrite (see sysctls.ts). */
   sysctls: string[];
   add: EndpointAdd[];
@@ -45,10 +47,11 @@ export interface NetworkPlan {
 export interface SandboxRemoval {
   sandbox: string;
   vni: number;
-  /** From the bridge alias; undefined when the sandbox was too broken to say. */
+  /** From the vxlan0 alias; undefined when the sandbox was too broken to say. */
   networkId: string | undefined;
-  /** Deleted explicitly before the netns, so the kernel frees them now, not later. */
+  /** Links other than vxlan0 (gw0, strays), deleted before the netns so the kernel frees them now. */
   links: string[];
+  /** Deleting vxlan0 deletes every endpoint macvlan on it, in whatever netns. */
   hasVxlan: boolean;
   reason: 'unwanted' | 'rebuild';
 }
@@ -67,7 +70,6 @@ export interface PlanCounts {
   networksRemoved: number;
   localAdded: number;
   localRemoved: number;
-  localUpdated: number;
   remoteAdded: number;
   remoteUpdated: number;
   remoteRemoved: number;
@@ -75,6 +77,8 @@ export interface PlanCounts {
 
 export interface Plan {
   removals: SandboxRemoval[];
+  /** Endpoints in kept sandboxes' networks (or of no sandbox) that go; made before any add. */
+  endpointRemovals: EndpointRemoval[];
   networks: NetworkPlan[];
   problems: PlanProblem[];
   counts: PlanCounts;
@@ -83,8 +87,10 @@ export interface Plan {
 export interface PlanInput {
   desired: NormalizedState;
   sandboxes: readonly ObservedSandbox[];
-  /** By PID: every desired container and every PID recorded in an endpoint alias. */
+  /** By PID: at least every desired container. */
   containers: ReadonlyMap<number, ObservedContainer>;
+  /** This driver's endpoints found in the containers read. */
+  endpoints: readonly ObservedEndpoint[];
   underlayAddr: string;
 }
 
@@ -96,7 +102,6 @@ export function emptyCounts(): PlanCounts {
     networksRemoved: 0,
     localAdded: 0,
     localRemoved: 0,
-    localUpdated: 0,
     remoteAdded: 0,
     remoteUpdated: 0,
     remoteRemoved: 0,
@@ -106,32 +111,42 @@ export function emptyCounts(): PlanCounts {
 export function planSync(input: PlanInput): Plan {
   const counts = emptyCounts();
   const removals: SandboxRemoval[] = [];
+  const endpointRemovals: EndpointRemoval[] = [];
   const networks: NetworkPlan[] = [];
   const problems: PlanProblem[] = [];
   const observedByVni = new Map(input.sandboxes.map((s) => [s.vni, s]));
+  const sandboxNames = new Set(input.sandboxes.map((s) => s.name));
   const wanted = new Set(input.desired.networks.map((n) => n.net.vni));
-  /** Container-side names that go away with removed veths, by container netns. */
+  const endpointsOf = new Map<string, ObservedEndpoint[]>();
+  for (const o of input.endpoints) endpointsOf.set(o.sandbox, [...(endpointsOf.get(o.sandbox) ?? []), o]);
+  /** Container-side names that go away with removed endpoints, by container netns. */
   const freed = new Map<string, Set<string>>();
+  const free = (o: ObservedEndpoint): void => {
+    freed.set(o.netns, (freed.get(o.netns) ?? new Set<string>()).add(o.link.name));
+  };
+  const removeEndpoint = (o: ObservedEndpoint): void => {
+    endpointRemovals.push({ pid: o.pid, ifName: o.link.name, sandbox: o.sandbox, taskId: o.taskId });
+    free(o);
+    counts.localRemoved += 1;
+  };
   const pending: Array<{ plan: NetworkPlan; ep: DesiredLocal }> = [];
 
-  const removeVeth = (v: ObservedVeth): void => {
-    const name = peerOf(v, input.containers)?.name;
-    if (name === undefined || v.alias === undefined) return;
-    const set = freed.get(v.alias.netns) ?? new Set<string>();
-    set.add(name);
-    freed.set(v.alias.netns, set);
-  };
   const removalOf = (sb: ObservedSandbox, reason: SandboxRemoval['reason']): SandboxRemoval => {
-    sb.veths.forEach(removeVeth);
-    return { sandbox: sb.name, vni: sb.vni, networkId: sb.bridge?.meta?.networkId, links: sb.veths.map((v) => v.link.name), hasVxlan: sb.vxlan !== undefined, reason };
+    // Its endpoints go with vxlan0.
+    const eps = endpointsOf.get(sb.name) ?? [];
+    eps.forEach(free);
+    counts.localRemoved += eps.length;
+    const links = [...(sb.gateway !== undefined ? [sb.gateway.name] : []), ...sb.strays];
+    return { sandbox: sb.name, vni: sb.vni, networkId: sb.vxlan?.meta?.networkId, links, hasVxlan: sb.vxlan !== undefined, reason };
   };
 
   for (const sb of input.sandboxes) {
     if (wanted.has(sb.vni)) continue;
     removals.push(removalOf(sb, 'unwanted'));
     counts.networksRemoved += 1;
-    counts.localRemoved += sb.veths.length;
   }
+  // Endpoints naming a sandbox that is not there (made by hand, or a leftover): out.
+  for (const o of input.endpoints) if (!sandboxNames.has(o.sandbox)) removeEndpoint(o);
 
   for (const dn of input.desired.networks) {
     const sb = observedByVni.get(dn.net.vni);
@@ -140,12 +155,11 @@ export function planSync(input: PlanInput): Plan {
       net: dn,
       action: sb === undefined ? 'create' : reason !== undefined ? 'rebuild' : 'keep',
       reason,
-      bridgeAlias: undefined,
+      networkAlias: undefined,
       removeLinks: [],
-      aliasUpdates: [],
       sysctls: [],
       add: [],
-      peers: { fdbDel: [], fdbAppend: [], neighDel: [], neighReplace: [], learnedDel: [] },
+      peers: { fdbDel: [], fdbAppend: [], neighDel: [], neighReplace: [] },
     };
     networks.push(plan);
 
@@ -153,15 +167,14 @@ export function planSync(input: PlanInput): Plan {
       if (sb !== undefined) {
         removals.push(removalOf(sb, 'rebuild'));
         counts.networksRebuilt += 1;
-        counts.localRemoved += sb.veths.length;
       } else counts.networksCreated += 1;
       for (const ep of dn.local) pending.push({ plan, ep });
       diffPeers(plan, undefined, counts);
       continue;
     }
 
-    if (sb.bridge?.alias !== dn.bridgeAlias) {
-      plan.bridgeAlias = dn.bridgeAlias;
+    if (sb.vxlan?.alias !== dn.networkAlias) {
+      plan.networkAlias = dn.networkAlias;
       counts.networksUpdated += 1;
     }
     plan.sysctls = sysctlFixes(sb.sysctls);
@@ -170,19 +183,13 @@ export function planSync(input: PlanInput): Plan {
     counts.networksUpdated += sb.strays.length;
     const byTask = new Map(dn.local.map((ep) => [ep.taskId, ep]));
     const kept = new Set<string>();
-    for (const v of sb.veths) {
-      const ep = v.alias !== undefined ? byTask.get(v.alias.taskId) : undefined;
-      if (ep !== undefined && !kept.has(ep.taskId) && endpointMatches(v, ep, dn, input.containers)) {
+    for (const o of endpointsOf.get(sb.name) ?? []) {
+      const ep = byTask.get(o.taskId);
+      if (ep !== undefined && !kept.has(ep.taskId) && endpointMatches(o, ep, dn, sb, input.containers)) {
         kept.add(ep.taskId);
-        if (v.alias!.pid !== ep.pid) {
-          plan.aliasUpdates.push({ veth: v.link.name, alias: formatEndpointAlias({ taskId: ep.taskId, pid: ep.pid, netns: v.alias!.netns }) });
-          counts.localUpdated += 1;
-        }
         continue;
       }
-      plan.removeLinks.push(v.link.name);
-      removeVeth(v);
-      counts.localRemoved += 1;
+      removeEndpoint(o);
     }
     for (const ep of dn.local) if (!kept.has(ep.taskId)) pending.push({ plan, ep });
     diffPeers(plan, sb, counts);
@@ -215,46 +222,37 @@ export function planSync(input: PlanInput): Plan {
       ifName = `eth${n}`;
     }
     names.add(ifName);
-    plan.add.push({ ep, ifName, alias: formatEndpointAlias({ taskId: ep.taskId, pid: ep.pid, netns: c.netns }) });
+    plan.add.push({ ep, ifName, alias: formatEndpointAlias({ sandbox: plan.net.sandbox, taskId: ep.taskId }) });
     counts.localAdded += 1;
   }
-  return { removals, networks, problems, counts };
+  return { removals, endpointRemovals, networks, problems, counts };
 }
 
 /** Why a sandbox cannot be kept as it is (undefined when it can). */
 export function sandboxMismatch(sb: ObservedSandbox, dn: DesiredNetwork, underlayAddr: string): string | undefined {
-  const br = sb.bridge;
-  if (br === undefined) return 'no bridge';
-  if (br.meta?.networkId !== dn.net.id) return `bridge belongs to network ${br.meta?.networkId ?? '(unknown)'}`;
-  if (!br.up || br.mtu !== dn.mtu) return 'bridge down or wrong mtu';
-  if (br.addrs.length !== 1 || `${br.addrs[0]!.ip}/${br.addrs[0]!.prefixLen}` !== dn.gatewayCidr) return 'bridge address differs';
   const vx = sb.vxlan;
   if (vx === undefined) return 'no vxlan device';
+  if (vx.meta?.networkId !== dn.net.id) return `vxlan device belongs to network ${vx.meta?.networkId ?? '(unknown)'}`;
   const i = vx.info;
   if (i.id !== dn.net.vni || i.local !== underlayAddr || i.port !== VXLAN_PORT || i.learning || !i.proxy) return 'vxlan parameters differ';
-  if (!vx.up || vx.mtu !== dn.mtu || vx.master !== BRIDGE) return 'vxlan down, wrong mtu or not on the bridge';
+  // Enslaved: a sandbox of the bridge + veth layout; rebuilt into the macvlan one.
+  if (!vx.up || vx.mtu !== dn.mtu || vx.master !== undefined) return 'vxlan down, wrong mtu or enslaved to a bridge';
+  const gw = sb.gateway;
+  if (gw === undefined) return 'no gateway device';
+  if (!gw.up || gw.linkName !== vx.name || gw.data?.['mode'] !== 'bridge') return 'gateway device down or not a bridge-mode child of vxlan0';
+  if (gw.addrs.length !== 1 || `${gw.addrs[0]!.ip}/${gw.addrs[0]!.prefixLen}` !== dn.gatewayCidr) return 'gateway address differs';
   return undefined;
 }
 
-/** The container-side link of a veth, when its container netns is the one in the alias. */
-function peerOf(v: ObservedVeth, containers: ReadonlyMap<number, ObservedContainer>) {
-  if (v.alias === undefined) return undefined;
-  const c = containers.get(v.alias.pid);
-  if (c?.netns !== v.alias.netns) return undefined;
-  return c.links?.find((l) => l.ifindex === v.link.peerIfindex && l.peerIfindex === v.link.ifindex && l.kind === 'veth');
-}
-
-function endpointMatches(v: ObservedVeth, ep: DesiredLocal, dn: DesiredNetwork, containers: ReadonlyMap<number, ObservedContainer>): boolean {
-  const l = v.link;
-  if (l.master !== BRIDGE || !l.up || l.mtu !== dn.mtu) return false;
-  // The desired PID may differ from the recorded one (another process of the same container):
-  // what counts is that it is in the same netns.
-  if (containers.get(ep.pid)?.netns !== v.alias?.netns) return false;
-  const peer = peerOf(v, containers);
-  if (peer === undefined) return false;
-  if (ep.ifName !== undefined && peer.name !== ep.ifName) return false;
-  const a = peer.addrs;
-  return peer.mac === ep.mac && peer.up && peer.mtu === dn.mtu && a.length === 1 && a[0]!.ip === ep.ip && a[0]!.prefixLen === ep.prefixLen;
+function endpointMatches(o: ObservedEndpoint, ep: DesiredLocal, dn: DesiredNetwork, sb: ObservedSandbox, containers: ReadonlyMap<number, ObservedContainer>): boolean {
+  const l = o.link;
+  // The desired PID may differ from the one it was read through (another process of the same
+  // container): what counts is the netns.
+  if (containers.get(ep.pid)?.netns !== o.netns) return false;
+  if (l.linkIndex !== sb.vxlan?.ifindex || l.data?.['mode'] !== 'bridge') return false;
+  if (ep.ifName !== undefined && l.name !== ep.ifName) return false;
+  const a = l.addrs;
+  return l.mac === ep.mac && l.up && l.mtu === dn.mtu && a.length === 1 && a[0]!.ip === ep.ip && a[0]!.prefixLen === ep.prefixLen;
 }
 
 function diffPeers(plan: NetworkPlan, sb: ObservedSandbox | undefined, counts: PlanCounts): void {
@@ -291,5 +289,4 @@ function diffPeers(plan: NetworkPlan, sb: ObservedSandbox | undefined, counts: P
     p.fdbDel.push(mac);
     if (!staleMacs.has(mac)) counts.remoteRemoved += 1;
   }
-  p.learnedDel = [...new Set(sb?.learned ?? [])].filter((mac) => !wantMacs.has(mac));
 }

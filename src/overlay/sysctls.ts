@@ -2,26 +2,18 @@
 // rewrite. Pure (the read itself is a line in observe.ts's script).
 //
 // * net.ipv4.ip_forward=0: a new netns inherits forwarding from the initial one (on wherever
-//   Docker runs); a sandbox only bridges, it must never route.
-// * net.bridge.bridge-nf-call-{iptables,ip6tables,arptables}=0: with br_netfilter loaded (Docker
-//   loads it) every frame br0 forwards is also run through the IPv4/IPv6/ARP hooks of the
-//   sandbox netns, which has no rules: pure per-packet cost (fake route, skb extension, hook
-//   walk) on both hosts of every overlay packet. These are per-netns since Linux 5.3 and exist
-//   only while br_netfilter is loaded, so they are written when present; a module loaded later
-//   starts every netns at 1, which the next sync reads back and fixes.
+//   Docker runs); a sandbox holds the VXLAN device and the gateway, it must never route
+//   between networks.
+// A sandbox has no bridge (endpoints are macvlan children of vxlan0), so br_netfilter's
+// per-netns switches do not apply to it.
 
-/** Sysctl name → value a sandbox must have (the net.bridge ones only exist with br_netfilter). */
-export const SANDBOX_SYSCTLS: ReadonlyArray<{ name: string; value: string }> = [
-  { name: 'net.ipv4.ip_forward', value: '0' },
-  { name: 'net.bridge.bridge-nf-call-iptables', value: '0' },
-  { name: 'net.bridge.bridge-nf-call-ip6tables', value: '0' },
-  { name: 'net.bridge.bridge-nf-call-arptables', value: '0' },
-];
+/** Sysctl name → value a sandbox must have. */
+export const SANDBOX_SYSCTLS: ReadonlyArray<{ name: string; value: string }> = [{ name: 'net.ipv4.ip_forward', value: '0' }];
 
 /** /proc/sys paths of SANDBOX_SYSCTLS, in order (for the read script). */
 export const SANDBOX_SYSCTL_PATHS: readonly string[] = SANDBOX_SYSCTLS.map((s) => `/proc/sys/${s.name.replaceAll('.', '/')}`);
 
-/** `name=value` arguments for `sysctl -e -w` at sandbox creation (-e: the bridge ones may be missing). */
+/** `name=value` arguments for `sysctl -e -w` at sandbox creation. */
 export function sysctlAssignments(): string[] {
   return SANDBOX_SYSCTLS.map((s) => `${s.name}=${s.value}`);
 }
@@ -43,8 +35,8 @@ export function parseSysctlDump(text: string): Map<string, string> {
 
 /**
  * `name=value` assignments that would make `observed` right: the ones read with another value.
- * One that is absent is left alone (br_netfilter not loaded: nothing to turn off), so a read
- * that found nothing never turns into a change at every sync.
+ * One that is absent is left alone (it does not exist in this kernel), so a read that found
+ * nothing never turns into a change at every sync.
  */
 export function sysctlFixes(observed: ReadonlyMap<string, string>): string[] {
   return SANDBOX_SYSCTLS.filter((s) => observed.has(s.name) && observed.get(s.name) !== s.value).map((s) => `${s.name}=${s.value}`);

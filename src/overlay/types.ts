@@ -52,13 +52,11 @@ export interface SyncReport {
   networksCreated: number;
   /** Sandboxes deleted and made again because their bridge or VXLAN device did not match. */
   networksRebuilt: number;
-  /** Small in-place fixes: bridge alias of a renamed network, stray links deleted. */
+  /** Small in-place fixes: vxlan0 alias of a renamed network, stray links deleted, sysctls. */
   networksUpdated: number;
   networksRemoved: number;
   localAdded: number;
   localRemoved: number;
-  /** Same endpoint, same netns, only the recorded PID changed. */
-  localUpdated: number;
   remoteAdded: number;
   remoteUpdated: number;
   remoteRemoved: number;
@@ -80,11 +78,11 @@ export interface ProgrammedNetwork {
   sandbox: string;
   networkId: string | null;
   name: string | null;
-  /** Gateway address on br0 as ADDR/PREFIX, null when missing. */
+  /** Gateway address on gw0 as ADDR/PREFIX, null when missing. */
   gateway: string | null;
   mtu: number | null;
   vxlan: ProgrammedVxlan | null;
-  /** Sorted by taskId. */
+  /** Sorted by taskId. Only the containers that were read (programmed() reads every netns). */
   local: ProgrammedLocal[];
   /** Sorted by ip (entries with only an FDB row last, by mac). */
   remote: ProgrammedRemote[];
@@ -103,14 +101,15 @@ export interface ProgrammedVxlan {
 
 export interface ProgrammedLocal {
   taskId: string;
+  /** The lowest PID in the container's netns. */
   containerPid: number;
-  /** Sandbox-side veth name. */
-  veth: string;
-  /** Container side, null when the container's netns could not be read or the peer is not there. */
-  ifName: string | null;
+  /** The endpoint macvlan in the container. */
+  ifName: string;
   ip: string | null;
   mac: string | null;
-  mtu: number | null;
+  mtu: number;
+  /** macvlan mode (always 'bridge' when the driver made it). */
+  mode: string | null;
 }
 
 export interface ProgrammedRemote {

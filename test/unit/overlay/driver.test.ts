@@ -10,8 +10,6 @@ import { NetnsLab, canRunLab, inNs, sh, type LabContainer } from './netns-lab.js
 
 const log = pino({ level: process.env['TSSWARM_TEST_LOG'] ?? 'silent' });
 const skip = await canRunLab();
-/** br_netfilter loaded (its sysctls exist): Docker loads it, and then sandboxes turn it off. */
-const brNetfilter = async (): Promise<boolean> => (await inNs('tsovt1-4097', ['test', '-e', '/proc/sys/net/bridge/bridge-nf-call-iptables'])).code === 0;
 
 const netA: OverlayNetwork = { id: 'netA', name: 'front', vni: 4097, subnet: '10.0.9.0/24', gateway: '10.0.9.1' };
 const netB: OverlayNetwork = { id: 'netB', name: 'back', vni: 4098, subnet: '10.0.10.0/24', gateway: '10.0.10.1' };
@@ -81,24 +79,21 @@ void describe('OverlayDriver on a 3-host netns lab', { skip }, () => {
       ['tsovt1-4097', 'netA', '10.0.9.1/24', 1450],
       ['tsovt1-4098', 'netB', '10.0.10.1/24', 1450],
     ]);
-    assert.deepEqual(p1.networks[0]!.vxlan, { id: 4097, local: '10.198.0.11', port: 4789, learning: false, proxy: true, mtu: 1450, master: 'br0', up: true });
+    assert.deepEqual(p1.networks[0]!.vxlan, { id: 4097, local: '10.198.0.11', port: 4789, learning: false, proxy: true, mtu: 1450, master: null, up: true });
     // Interface names follow network order in the container.
-    assert.deepEqual(p1.networks.map((n) => n.local.map((l) => [l.taskId, l.ifName, l.ip, l.mac, l.mtu])), [
-      [['t1a', 'eth1', '10.0.9.2/24', '02:42:0a:00:09:02', 1450]],
-      [['t1b', 'eth2', '10.0.10.2/24', '02:42:0a:00:0a:02', 1450]],
+    assert.deepEqual(p1.networks.map((n) => n.local.map((l) => [l.taskId, l.ifName, l.ip, l.mac, l.mtu, l.mode])), [
+      [['t1a', 'eth1', '10.0.9.2/24', '02:42:0a:00:09:02', 1450, 'bridge']],
+      [['t1b', 'eth2', '10.0.10.2/24', '02:42:0a:00:0a:02', 1450, 'bridge']],
     ]);
+    // No bridge and no veth: the container's interface is a macvlan child of the sandbox's vxlan0.
+    assert.equal((await sh(['ip', '-n', 'tsovt1-4097', '-o', 'link', 'show', 'type', 'bridge'])).trim(), '');
+    assert.match((await inNs(c['c1']!.ns, ['ip', '-d', '-o', 'link', 'show', 'dev', 'eth1'])).out, /macvlan mode bridge/);
     assert.deepEqual(p1.networks[0]!.remote, [
       { ip: '10.0.9.3', mac: '02:42:0a:00:09:03', hostAddrs: ['10.198.0.12'] },
       { ip: '10.0.9.4', mac: '02:42:0a:00:09:04', hostAddrs: ['10.198.0.13'] },
     ]);
-    // Sandboxes bridge, never route (a new netns would inherit forwarding from the host).
+    // Sandboxes never route (a new netns would inherit forwarding from the host).
     assert.equal((await sh(['ip', 'netns', 'exec', 'tsovt1-4097', 'sysctl', '-n', 'net.ipv4.ip_forward'])).trim(), '0');
-    // With br_netfilter loaded, bridged frames skip the (empty) netfilter hooks of the sandbox.
-    if (await brNetfilter()) {
-      for (const k of ['iptables', 'ip6tables', 'arptables']) {
-        assert.equal((await sh(['ip', 'netns', 'exec', 'tsovt1-4097', 'sysctl', '-n', `net.bridge.bridge-nf-call-${k}`])).trim(), '0', k);
-      }
-    }
     // The VXLAN socket is in the host netns (the underlay), not in the sandbox.
     assert.match(await sh(['ip', 'netns', 'exec', 'tsovt-h1', 'cat', '/proc/net/udp']), /:12B5 /);
     assert.doesNotMatch(await sh(['ip', 'netns', 'exec', 'tsovt1-4097', 'cat', '/proc/net/udp']), /:12B5 /);
@@ -109,7 +104,7 @@ void describe('OverlayDriver on a 3-host netns lab', { skip }, () => {
     assert.ok(await ping(c['c1']!, '10.0.9.4'), 'c1 (h1) -> c3 (h3) on A');
     assert.ok(await ping(c['c3']!, '10.0.9.3'), 'c3 (h3) -> c2 (h2) on A');
     assert.ok(await ping(c['c4']!, '10.0.10.2'), 'c4 (h2) -> c1 (h1) on B');
-    assert.ok(await ping(c['c2']!, '10.0.9.1'), 'the gateway on the local bridge answers');
+    assert.ok(await ping(c['c2']!, '10.0.9.1'), 'the gateway (gw0 in the local sandbox) answers');
   });
 
   void test('TCP over the overlay carries 1 MiB intact (full-size segments fit the MTU)', async () => {
@@ -185,7 +180,6 @@ void describe('OverlayDriver on a 3-host netns lab', { skip }, () => {
     const rs = await syncAll();
     assert.deepEqual(rs.map((r) => [r.localRemoved, r.remoteRemoved]), [[0, 1], [0, 1], [1, 0]]);
     for (const sb of ['tsovt1-4097', 'tsovt2-4097', 'tsovt3-4097']) {
-      // Both the VXLAN device's own entry and the bridge's learned one (flushed, not aged out).
       const fdb = await sh(['bridge', '-n', sb, 'fdb', 'show', 'dev', 'vxlan0']);
       const neigh = await sh(['ip', '-n', sb, 'neigh', 'show', 'dev', 'vxlan0']);
       assert.doesNotMatch(fdb, /02:42:0a:00:09:05/, sb);
@@ -209,25 +203,27 @@ void describe('OverlayDriver on a 3-host netns lab', { skip }, () => {
     assert.equal(total(await syncAll()), 0);
   });
 
-  void test('bridge netfilter switched back on in a sandbox (br_netfilter reloaded) is switched off in place', async (t) => {
-    if (!(await brNetfilter())) return t.skip('br_netfilter is not loaded');
-    const nf = async (): Promise<string> => (await sh(['ip', 'netns', 'exec', 'tsovt2-4097', 'sysctl', '-n', 'net.bridge.bridge-nf-call-iptables'])).trim();
-    await sh(['ip', 'netns', 'exec', 'tsovt2-4097', 'sysctl', '-qw', 'net.bridge.bridge-nf-call-iptables=1']);
-    const veth = (await sh(['ip', '-n', 'tsovt2-4097', '-o', 'link', 'show', 'type', 'veth'])).trim();
+  void test('forwarding switched on in a sandbox is switched off in place; the endpoint is kept', async () => {
+    const fwd = async (): Promise<string> => (await sh(['ip', 'netns', 'exec', 'tsovt2-4097', 'sysctl', '-n', 'net.ipv4.ip_forward'])).trim();
+    await sh(['ip', 'netns', 'exec', 'tsovt2-4097', 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    const ifindex = (await inNs(c['c2']!.ns, ['cat', '/sys/class/net/eth1/ifindex'])).out.trim();
     const r = await drivers[1]!.sync(stateFor(1));
     assert.deepEqual([r.networksUpdated, r.networksRebuilt, r.localAdded, r.changes], [1, 0, 0, 1]);
-    assert.equal(await nf(), '0');
-    assert.equal((await sh(['ip', '-n', 'tsovt2-4097', '-o', 'link', 'show', 'type', 'veth'])).trim(), veth, 'the endpoint was kept');
+    assert.equal(await fwd(), '0');
+    assert.equal((await inNs(c['c2']!.ns, ['cat', '/sys/class/net/eth1/ifindex'])).out.trim(), ifindex, 'the endpoint was kept');
     assert.equal(total(await syncAll()), 0);
     assert.ok(await ping(c['c1']!, '10.0.9.3'));
   });
 
-  void test('two endpoints of one network on the same host talk through the sandbox bridge', async () => {
+  void test('two endpoints of one network on the same host talk directly, nothing on the underlay', async () => {
     c['c7'] = await lab.container('c7');
     eps.push({ taskId: 't7', host: 0, c: c['c7']!, net: netA, ip: '10.0.9.7' });
     const rs = await syncAll();
     assert.deepEqual(rs.map((r) => [r.localAdded, r.remoteAdded]), [[1, 0], [0, 1], [0, 1]]);
+    const vxlanTx = async (): Promise<number> => Number((await inNs('tsovt1-4097', ['cat', '/sys/class/net/vxlan0/statistics/tx_packets'])).out);
+    const tx0 = await vxlanTx();
     assert.ok(await ping(c['c1']!, '10.0.9.7'), 'local to local');
+    assert.equal(await vxlanTx(), tx0, 'macvlan switched it locally: vxlan0 sent nothing');
     assert.ok(await ping(c['c7']!, '10.0.9.3'), 'new local to remote');
     assert.ok(await ping(c['c2']!, '10.0.9.7'), 'remote to new local');
   });
@@ -236,7 +232,8 @@ void describe('OverlayDriver on a 3-host netns lab', { skip }, () => {
     await sh(['ip', '-n', 'tsovt1-4097', 'link', 'del', 'vxlan0']);
     assert.equal(await ping(c['c1']!, '10.0.9.3'), false);
     const r = await drivers[0]!.sync(stateFor(0));
-    assert.deepEqual([r.networksRebuilt, r.localRemoved, r.localAdded], [1, 2, 2]);
+    // The endpoints went with vxlan0 (macvlan children), so nothing is left to remove.
+    assert.deepEqual([r.networksRebuilt, r.localRemoved, r.localAdded], [1, 0, 2]);
     assert.ok(await ping(c['c1']!, '10.0.9.3'));
     assert.ok(await ping(c['c7']!, '10.0.9.2'));
     // c1 keeps eth1 for A (its B interface eth2 was never touched).
@@ -275,14 +272,30 @@ void describe('OverlayDriver on a 3-host netns lab', { skip }, () => {
     }
   });
 
-  void test('another PID of the same container only updates the record', async () => {
+  void test('another PID of the same container changes nothing', async () => {
     const ep = eps.find((e) => e.taskId === 't2')!;
     const other = await lab.startIn(c['c2']!.ns, ['sleep', '600']);
     ep.c = { ns: c['c2']!.ns, pid: other };
-    const r = await drivers[1]!.sync(stateFor(1));
-    assert.deepEqual([r.localUpdated, r.changes], [1, 1]);
     assert.equal((await drivers[1]!.sync(stateFor(1))).changes, 0);
+    assert.equal((await newDriver(1).sync(stateFor(1))).changes, 0, 'nor for a fresh driver');
     assert.ok(await ping(c['c1']!, '10.0.9.3'));
+  });
+
+  void test('an endpoint left in a running container after its task went is removed, by a fresh driver too', async () => {
+    c['c8'] = await lab.container('c8');
+    c['c9'] = await lab.container('c9');
+    eps.push({ taskId: 't8', host: 0, c: c['c8']!, net: netA, ip: '10.0.9.8' }, { taskId: 't9', host: 0, c: c['c9']!, net: netA, ip: '10.0.9.9' });
+    assert.equal((await drivers[0]!.sync(stateFor(0))).localAdded, 2);
+    eps = eps.filter((e) => e.taskId !== 't8');
+    // The same driver remembers where it put endpoints.
+    assert.deepEqual(await drivers[0]!.sync(stateFor(0)).then((r) => [r.localRemoved, r.changes]), [1, 1]);
+    assert.doesNotMatch((await inNs(c['c8']!.ns, ['ip', '-o', 'link'])).out, /eth1/);
+    // A fresh one (worker restart) finds the endpoint by walking every netns.
+    eps = eps.filter((e) => e.taskId !== 't9');
+    drivers[0] = newDriver(0);
+    assert.deepEqual(await drivers[0].sync(stateFor(0)).then((r) => [r.localRemoved, r.changes]), [1, 1]);
+    assert.doesNotMatch((await inNs(c['c9']!.ns, ['ip', '-o', 'link'])).out, /eth1/);
+    assert.equal(total(await syncAll()), 0);
   });
 
   void test('an endpoint whose container is gone fails alone, named in the error', async () => {

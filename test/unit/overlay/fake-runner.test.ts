@@ -31,7 +31,14 @@ const state: OverlayDesiredState = {
 };
 
 const driver = (run: CommandRunner, hostNetns?: string) =>
-  new OverlayDriver({ underlayAddr: '192.0.2.1', log, run, hostNetns, readNetns: (pid) => Promise.resolve(pid === 100 ? '4026532537' : undefined) });
+  new OverlayDriver({
+    underlayAddr: '192.0.2.1',
+    log,
+    run,
+    hostNetns,
+    readNetns: (pid) => Promise.resolve(pid === 100 ? '4026532537' : undefined),
+    scanNetns: () => Promise.resolve([]),
+  });
 
 void describe('OverlayDriver with a scripted runner', () => {
   void test('a first sync: one read, then sandbox, vxlan (made in the host netns), endpoint, peers', async () => {
@@ -40,18 +47,11 @@ void describe('OverlayDriver with a scripted runner', () => {
     assert.equal(report.changes, 3);
     assert.equal(report.commands, run.calls.length);
     const lines = run.calls.map((c) => [c.argv.filter((a) => !a.includes('\n')).join(' '), ...(c.input?.trim().split('\n') ?? [])]);
+    const tmp = /link add (mv[0-9a-f]{11}) /.exec(run.calls[5]!.input ?? '')?.[1];
+    assert.ok(tmp, 'the endpoint is made under a temporary name in the sandbox');
     assert.deepEqual(lines.slice(1), [
       ['ip netns add tsov-4097'],
-      ['nsenter --net=/var/run/netns/tsov-4097 sysctl -e -qw net.ipv4.ip_forward=0 net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 net.bridge.bridge-nf-call-arptables=0'],
-      [
-        'ip -n tsov-4097 -batch -',
-        'link set lo up',
-        'link add br0 mtu 1450 type bridge',
-        'link set br0 addrgenmode none',
-        'link set br0 alias tsov1,net=netA,name=front',
-        'addr add 10.0.9.1/24 dev br0',
-        'link set br0 up',
-      ],
+      ['nsenter --net=/var/run/netns/tsov-4097 sysctl -e -qw net.ipv4.ip_forward=0'],
       [
         'ip -n hostns -batch -',
         'link add vx-4097 type vxlan id 4097 dstport 4789 local 192.0.2.1 nolearning proxy',
@@ -59,22 +59,27 @@ void describe('OverlayDriver with a scripted runner', () => {
       ],
       [
         'ip -n tsov-4097 -batch -',
+        'link set lo up',
         'link set vx-4097 name vxlan0',
         'link set vxlan0 mtu 1450',
         'link set vxlan0 addrgenmode none',
-        'link set vxlan0 master br0',
+        'link set vxlan0 alias tsov1,net=netA,name=front',
         'link set vxlan0 up',
+        'link add gw0 link vxlan0 address 02:42:0a:00:09:01 type macvlan mode bridge',
+        'link set gw0 addrgenmode none',
+        'addr add 10.0.9.1/24 dev gw0',
+        'link set gw0 up',
       ],
       [
         'ip -n tsov-4097 -batch -',
-        `link add ${run.calls[6]!.input!.split(' ')[2]} mtu 1450 type veth peer name eth1 address 02:42:0a:00:09:02 mtu 1450 netns 100`,
-        ...run.calls[6]!.input!.trim().split('\n').slice(1),
+        `link add ${tmp} link vxlan0 address 02:42:0a:00:09:02 type macvlan mode bridge`,
+        `link set ${tmp} alias tsov1,sb=tsov-4097,task=t1`,
+        `link set dev ${tmp} netns 100 name eth1`,
       ],
-      ['nsenter --net=/proc/100/ns/net ip -batch -', 'addr add 10.0.9.2/24 dev eth1', 'link set eth1 up'],
+      ['nsenter --net=/proc/100/ns/net ip -batch -', 'link set eth1 addrgenmode none', 'addr add 10.0.9.2/24 dev eth1', 'link set eth1 up'],
       ['bridge -n tsov-4097 -batch -', 'fdb append 02:42:0a:00:09:03 dev vxlan0 dst 192.0.2.2 self permanent'],
       ['ip -n tsov-4097 -batch -', 'neigh replace 10.0.9.3 lladdr 02:42:0a:00:09:03 dev vxlan0 nud permanent'],
     ]);
-    assert.match(run.calls[6]!.input!, /link set ve[0-9a-f]{11} alias tsov1,task=t1,pid=100,ns=4026532537\n/);
   });
 
   void test('a failing endpoint is cleaned up and reported with its network, task and command', async () => {
@@ -87,10 +92,21 @@ void describe('OverlayDriver with a scripted runner', () => {
     assert.ok(e.cause instanceof CommandError);
     assert.equal(e.cause.exitCode, 2);
     assert.match(e.message, /network netA \(vni 4097\) endpoint t1: adding eth1 in container pid 100 failed: nsenter .*Operation not permitted/);
-    // Our end of the half-made veth is deleted; the peers of the network are still programmed.
-    assert.ok(run.calls.some((c) => /^ip -n tsov-4097 link del ve[0-9a-f]{11}$/.test(c.argv.join(' '))));
+    // The half-made endpoint (already moved in) is deleted; the peers of the network are still programmed.
+    assert.ok(run.calls.some((c) => c.argv.join(' ') === 'nsenter --net=/proc/100/ns/net ip link del eth1'));
     assert.ok(run.calls.some((c) => c.argv[0] === 'bridge'));
     assert.equal(err.report.networksCreated, 1);
+  });
+
+  void test('an endpoint that cannot move into its container is deleted in the sandbox, not in the container', async () => {
+    const run = new FakeRunner((_argv, input) => input?.includes('netns 100 name eth1') ?? false);
+    const err = await driver(run).sync(state).catch((e: unknown) => e);
+    assert.ok(err instanceof OverlaySyncError);
+    assert.deepEqual(err.errors.map((e) => [e.code, e.taskId]), [['ENDPOINT_FAILED', 't1']]);
+    const cmds = run.calls.map((c) => c.argv.join(' '));
+    assert.ok(cmds.some((c) => /^ip -n tsov-4097 link del mv[0-9a-f]{11}$/.test(c)), 'the temporary link in the sandbox is deleted');
+    // The eth1 in the container may be someone else's (a name clash is one way the move fails).
+    assert.ok(!cmds.some((c) => c.includes('link del eth1')));
   });
 
   void test('a failing sandbox is undone and skips its endpoints; the vxlan name clash is retried once', async () => {
@@ -108,7 +124,7 @@ void describe('OverlayDriver with a scripted runner', () => {
     const cmds = run.calls.map((c) => c.argv.join(' '));
     assert.ok(cmds.includes('ip link del vx-4097'), 'stale temporary device removed before the retry');
     assert.ok(cmds.includes('ip netns del tsov-4097'), 'half-made sandbox deleted');
-    assert.ok(!run.calls.some((c) => c.input?.includes('type veth')), 'no endpoint into a broken sandbox');
+    assert.ok(!run.calls.some((c) => c.input?.includes('netns 100')), 'no endpoint into a broken sandbox');
   });
 
   void test('calls on one driver run one at a time', async () => {

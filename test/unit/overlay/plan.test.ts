@@ -6,8 +6,8 @@ import { inCidr, macForIp, parseCidr, parseIPv4 } from '../../../src/overlay/add
 import { normalizeState, type DesiredNetwork } from '../../../src/overlay/desired.js';
 import { OverlayStateError } from '../../../src/overlay/errors.js';
 import { parseJsonStream, type IpLink } from '../../../src/overlay/iproute-json.js';
-import { formatEndpointAlias, parseBridgeAlias, parseEndpointAlias, parseSandboxName, formatBridgeAlias } from '../../../src/overlay/names.js';
-import type { ObservedContainer, ObservedSandbox } from '../../../src/overlay/observe.js';
+import { formatEndpointAlias, formatNetworkAlias, parseEndpointAlias, parseNetworkAlias, parseSandboxName } from '../../../src/overlay/names.js';
+import type { ObservedContainer, ObservedEndpoint, ObservedSandbox } from '../../../src/overlay/observe.js';
 import { planSync, type Plan } from '../../../src/overlay/plan.js';
 import { SANDBOX_SYSCTL_PATHS, parseSysctlDump, sysctlAssignments, sysctlFixes } from '../../../src/overlay/sysctls.js';
 import type { OverlayDesiredState, OverlayNetwork } from '../../../src/overlay/types.js';
@@ -34,45 +34,55 @@ function state(over: Partial<OverlayDesiredState> = {}): OverlayDesiredState {
 const norm = (s: OverlayDesiredState) => normalizeState(s, { prefix: 'tsov', underlayAddr: UNDERLAY });
 
 function link(over: Partial<IpLink> & { name: string; ifindex: number }): IpLink {
-  return { up: true, mtu: 1450, mac: undefined, master: undefined, peerIfindex: undefined, alias: undefined, kind: 'veth', data: undefined, addrs: [], ...over };
+  return { up: true, mtu: 1450, mac: undefined, master: undefined, linkIndex: undefined, linkName: undefined, alias: undefined, kind: 'veth', data: undefined, addrs: [], ...over };
 }
 
-/** The kernel state a driver leaves behind for `dn` (container netns "ns100" for PID 100). */
-function programmedAs(nets: DesiredNetwork[]): { sandboxes: ObservedSandbox[]; containers: Map<number, ObservedContainer> } {
+interface Observed {
+  sandboxes: ObservedSandbox[];
+  containers: Map<number, ObservedContainer>;
+  endpoints: ObservedEndpoint[];
+}
+
+/** The kernel state a driver leaves behind for `nets` (container netns "ns100" for PID 100). */
+function programmedAs(nets: DesiredNetwork[]): Observed {
   const containerLinks: IpLink[] = [link({ name: 'lo', ifindex: 1, kind: undefined }), link({ name: 'eth0', ifindex: 2 })];
+  const endpoints: ObservedEndpoint[] = [];
   const sandboxes = nets.map((dn, i): ObservedSandbox => {
     const [gw, len] = dn.gatewayCidr.split('/');
+    for (const ep of dn.local) {
+      const l = link({
+        name: `eth${i + 1}`,
+        ifindex: 20 + i,
+        linkIndex: 3,
+        kind: 'macvlan',
+        data: { mode: 'bridge' },
+        mac: ep.mac,
+        mtu: dn.mtu,
+        alias: formatEndpointAlias({ sandbox: dn.sandbox, taskId: ep.taskId }),
+        addrs: [{ ip: ep.ip, prefixLen: ep.prefixLen }],
+      });
+      containerLinks.push(l);
+      endpoints.push({ sandbox: dn.sandbox, taskId: ep.taskId, pid: 100, netns: 'ns100', link: l });
+    }
     return {
       name: dn.sandbox,
       vni: dn.net.vni,
-      bridge: { ...link({ name: 'br0', ifindex: 2, kind: 'bridge', mtu: dn.mtu, alias: dn.bridgeAlias, addrs: [{ ip: gw!, prefixLen: Number(len) }] }), meta: parseBridgeAlias(dn.bridgeAlias) },
       vxlan: {
-        ...link({ name: 'vxlan0', ifindex: 3, kind: 'vxlan', mtu: dn.mtu, master: 'br0' }),
+        ...link({ name: 'vxlan0', ifindex: 3, kind: 'vxlan', mtu: dn.mtu, alias: dn.networkAlias }),
         info: { id: dn.net.vni, local: UNDERLAY, port: 4789, learning: false, proxy: true },
+        meta: parseNetworkAlias(dn.networkAlias),
       },
-      veths: dn.local.map((ep, j) => {
-        const ifindex = 10 + j;
-        const peer = 20 + i * 10 + j;
-        containerLinks.push(link({ name: `eth${i + 1}`, ifindex: peer, peerIfindex: ifindex, mac: ep.mac, mtu: dn.mtu, addrs: [{ ip: ep.ip, prefixLen: ep.prefixLen }] }));
-        const alias = formatEndpointAlias({ taskId: ep.taskId, pid: ep.pid, netns: 'ns100' });
-        return { link: link({ name: ep.veth, ifindex, peerIfindex: peer, master: 'br0', mtu: dn.mtu, alias }), alias: parseEndpointAlias(alias) };
-      }),
+      gateway: link({ name: 'gw0', ifindex: 4, kind: 'macvlan', linkName: 'vxlan0', data: { mode: 'bridge' }, mtu: dn.mtu, addrs: [{ ip: gw!, prefixLen: Number(len) }] }),
       strays: [],
       neigh: dn.remote.map((r) => ({ ip: r.ip, mac: r.mac, dev: 'vxlan0', permanent: true })),
       fdb: dn.remote.map((r) => ({ mac: r.mac, dev: 'vxlan0', dst: r.hostAddr, master: undefined, permanent: true })),
-      learned: dn.remote.map((r) => r.mac),
-      sysctls: new Map([
-        ['net.ipv4.ip_forward', '0'],
-        ['net.bridge.bridge-nf-call-iptables', '0'],
-        ['net.bridge.bridge-nf-call-ip6tables', '0'],
-        ['net.bridge.bridge-nf-call-arptables', '0'],
-      ]),
+      sysctls: new Map([['net.ipv4.ip_forward', '0']]),
     };
   });
-  return { sandboxes, containers: new Map([[100, { pid: 100, netns: 'ns100', links: containerLinks }]]) };
+  return { sandboxes, containers: new Map([[100, { pid: 100, netns: 'ns100', links: containerLinks }]]), endpoints };
 }
 
-function plan(s: OverlayDesiredState, observed: ReturnType<typeof programmedAs>): Plan {
+function plan(s: OverlayDesiredState, observed: Observed): Plan {
   return planSync({ desired: norm(s), ...observed, underlayAddr: UNDERLAY });
 }
 
@@ -98,10 +108,12 @@ void describe('overlay helpers', () => {
   });
 
   void test('aliases round-trip any id and stay batch-safe', () => {
-    const a = formatEndpointAlias({ taskId: 'we ird#id,x=1', pid: 42, netns: '4026532537' });
+    const a = formatEndpointAlias({ sandbox: 'tsov-4097', taskId: 'we ird#id,x=1' });
     assert.doesNotMatch(a, /[\s#"']/);
-    assert.deepEqual(parseEndpointAlias(a), { taskId: 'we ird#id,x=1', pid: 42, netns: '4026532537' });
-    assert.deepEqual(parseBridgeAlias(formatBridgeAlias({ networkId: 'n 1', name: 'a,b' })), { networkId: 'n 1', name: 'a,b' });
+    assert.deepEqual(parseEndpointAlias(a), { sandbox: 'tsov-4097', taskId: 'we ird#id,x=1' });
+    assert.deepEqual(parseNetworkAlias(formatNetworkAlias({ networkId: 'n 1', name: 'a,b' })), { networkId: 'n 1', name: 'a,b' });
+    // An alias of the bridge + veth layout (pid and netns, no sandbox) is not an endpoint.
+    assert.equal(parseEndpointAlias('tsov1,task=t1,pid=42,ns=4026532537'), undefined);
     assert.equal(parseEndpointAlias('someone else'), undefined);
     assert.equal(parseSandboxName('tsov', 'tsov-4097'), 4097);
     assert.equal(parseSandboxName('tsov', 'tsovt-h1'), undefined);
@@ -115,25 +127,14 @@ void describe('overlay helpers', () => {
 
 void describe('sandbox sysctls', () => {
   void test('the read-back dump parses into names; other lines are ignored', () => {
-    assert.deepEqual(SANDBOX_SYSCTL_PATHS[0], '/proc/sys/net/ipv4/ip_forward');
-    const dump = ['/proc/sys/net/ipv4/ip_forward:0', '/proc/sys/net/bridge/bridge-nf-call-iptables:1', '/proc/sys/net/ipv4/tcp_mem:1 2 3', 'garbage', ''].join('\n');
-    assert.deepEqual(
-      [...parseSysctlDump(dump)],
-      [
-        ['net.ipv4.ip_forward', '0'],
-        ['net.bridge.bridge-nf-call-iptables', '1'],
-      ],
-    );
-    assert.deepEqual(sysctlFixes(parseSysctlDump(dump)), ['net.bridge.bridge-nf-call-iptables=0']);
+    assert.deepEqual(SANDBOX_SYSCTL_PATHS, ['/proc/sys/net/ipv4/ip_forward']);
+    const dump = ['/proc/sys/net/ipv4/ip_forward:1', '/proc/sys/net/bridge/bridge-nf-call-iptables:1', '/proc/sys/net/ipv4/tcp_mem:1 2 3', 'garbage', ''].join('\n');
+    assert.deepEqual([...parseSysctlDump(dump)], [['net.ipv4.ip_forward', '1']]);
+    assert.deepEqual(sysctlFixes(parseSysctlDump(dump)), ['net.ipv4.ip_forward=0']);
   });
 
-  void test('creation writes forwarding and all three bridge netfilter switches off', () => {
-    assert.deepEqual(sysctlAssignments(), [
-      'net.ipv4.ip_forward=0',
-      'net.bridge.bridge-nf-call-iptables=0',
-      'net.bridge.bridge-nf-call-ip6tables=0',
-      'net.bridge.bridge-nf-call-arptables=0',
-    ]);
+  void test('creation writes forwarding off', () => {
+    assert.deepEqual(sysctlAssignments(), ['net.ipv4.ip_forward=0']);
   });
 });
 
@@ -178,7 +179,7 @@ void describe('normalizeState', () => {
 
 void describe('planSync', () => {
   void test('nothing programmed: create both sandboxes, endpoints named eth1/eth2 in network order', () => {
-    const p = plan(state(), { sandboxes: [], containers: new Map([emptyContainer(100)]) });
+    const p = plan(state(), { sandboxes: [], containers: new Map([emptyContainer(100)]), endpoints: [] });
     assert.deepEqual(p.networks.map((n) => n.action), ['create', 'create']);
     assert.deepEqual(p.networks.map((n) => n.add.map((a) => a.ifName)), [['eth1'], ['eth2']]);
     assert.deepEqual(p.networks.map((n) => n.peers.fdbAppend.length + n.peers.neighReplace.length), [2, 2]);
@@ -192,9 +193,70 @@ void describe('planSync', () => {
     assert.deepEqual(p.removals, []);
     for (const n of p.networks) {
       assert.equal(n.action, 'keep');
-      assert.deepEqual([n.add, n.removeLinks, n.aliasUpdates, n.bridgeAlias, n.sysctls], [[], [], [], undefined, []]);
-      assert.deepEqual(n.peers, { fdbDel: [], fdbAppend: [], neighDel: [], neighReplace: [], learnedDel: [] });
+      assert.deepEqual([n.add, n.removeLinks, n.networkAlias, n.sysctls], [[], [], undefined, []]);
+      assert.deepEqual(n.peers, { fdbDel: [], fdbAppend: [], neighDel: [], neighReplace: [] });
     }
+    assert.deepEqual(p.endpointRemovals, []);
+  });
+
+  void test('a renamed network only gets a new vxlan0 alias', () => {
+    const observed = programmedAs(norm(state()).networks);
+    const s = state({ networks: [{ ...netA, name: 'frontend' }, netB] });
+    const p = plan(s, observed);
+    assert.deepEqual(p.networks.map((n) => [n.action, n.networkAlias]), [['keep', formatNetworkAlias({ networkId: 'netA', name: 'frontend' })], ['keep', undefined]]);
+    assert.deepEqual(p.counts, { ...zero, networksUpdated: 1 });
+  });
+
+  void test('a sandbox of the bridge + veth layout (vxlan0 enslaved to br0) is rebuilt; its strays go with it', () => {
+    const observed = programmedAs(norm(state()).networks);
+    const sb = observed.sandboxes[0]!;
+    sb.vxlan!.master = 'br0';
+    sb.gateway = undefined;
+    sb.strays = ['br0', 've0123456789a'];
+    const p = plan(state(), observed);
+    assert.equal(p.networks[0]!.action, 'rebuild');
+    assert.match(p.networks[0]!.reason!, /enslaved/);
+    assert.deepEqual(p.removals.map((r) => [r.sandbox, r.links, r.hasVxlan]), [['tsov-4097', ['br0', 've0123456789a'], true]]);
+    assert.deepEqual(p.networks[0]!.add.map((a) => a.ifName), ['eth1']);
+  });
+
+  void test('gw0 missing, on another parent, or with another address: rebuilt', () => {
+    for (const [breakIt, reason] of [
+      [(sb: ObservedSandbox) => (sb.gateway = undefined), /no gateway/],
+      [(sb: ObservedSandbox) => (sb.gateway!.linkName = 'eth0'), /not a bridge-mode child/],
+      [(sb: ObservedSandbox) => (sb.gateway!.data = { mode: 'private' }), /not a bridge-mode child/],
+      [(sb: ObservedSandbox) => (sb.gateway!.addrs = [{ ip: '10.0.9.254', prefixLen: 24 }]), /gateway address differs/],
+    ] as const) {
+      const observed = programmedAs(norm(state()).networks);
+      breakIt(observed.sandboxes[0]!);
+      const p = plan(state(), observed);
+      assert.deepEqual(p.networks.map((n) => n.action), ['rebuild', 'keep']);
+      assert.match(p.networks[0]!.reason!, reason);
+    }
+  });
+
+  void test('endpoints: a leftover naming no sandbox goes; a duplicate of a kept one goes; a non-bridge mode is remade', () => {
+    const observed = programmedAs(norm(state()).networks);
+    const extra = (name: string, sandbox: string, taskId: string, over: Partial<IpLink> = {}): void => {
+      const l = link({ name, ifindex: 40 + observed.endpoints.length, kind: 'macvlan', linkIndex: 3, data: { mode: 'bridge' }, ...over });
+      observed.containers.get(100)!.links!.push(l);
+      observed.endpoints.push({ sandbox, taskId, pid: 100, netns: 'ns100', link: l });
+    };
+    extra('eth7', 'tsov-5000', 'gone');
+    extra('eth8', 'tsov-4097', 't1', { mac: macForIp('10.0.9.2'), addrs: [{ ip: '10.0.9.2', prefixLen: 24 }] });
+    observed.endpoints[1]!.link.data = { mode: 'vepa' }; // t1 on netB
+    const p = plan(state(), observed);
+    assert.deepEqual(
+      p.endpointRemovals.map((r) => [r.ifName, r.sandbox, r.taskId]),
+      [
+        ['eth7', 'tsov-5000', 'gone'],
+        ['eth8', 'tsov-4097', 't1'],
+        ['eth2', 'tsov-4098', 't1'],
+      ],
+    );
+    // netB's endpoint is made again under the name its old one frees.
+    assert.deepEqual(p.networks.map((n) => n.add.map((a) => a.ifName)), [[], ['eth2']]);
+    assert.deepEqual(p.counts, { ...zero, localRemoved: 3, localAdded: 1 });
   });
 
   void test('remote changes: a stale entry goes, a moved MAC is re-pointed, a new one is added', () => {
@@ -214,10 +276,8 @@ void describe('planSync', () => {
       ],
       neighDel: [],
       neighReplace: [{ ip: '10.0.9.4', mac: '02:42:0a:00:09:04' }],
-      learnedDel: [],
     });
-    // The bridge's learned entry for the MAC that left is flushed too (not counted).
-    assert.deepEqual(b!.peers, { fdbDel: ['02:42:0a:00:0a:03'], fdbAppend: [], neighDel: ['10.0.10.3'], neighReplace: [], learnedDel: ['02:42:0a:00:0a:03'] });
+    assert.deepEqual(b!.peers, { fdbDel: ['02:42:0a:00:0a:03'], fdbAppend: [], neighDel: ['10.0.10.3'], neighReplace: [] });
     assert.deepEqual(p.counts, { ...zero, remoteAdded: 1, remoteUpdated: 1, remoteRemoved: 1 });
   });
 
@@ -227,8 +287,8 @@ void describe('planSync', () => {
     const p = plan(state(), observed);
     assert.equal(p.networks[0]!.action, 'rebuild');
     assert.equal(p.networks[0]!.reason, 'vxlan parameters differ');
-    assert.deepEqual(p.removals.map((r) => [r.sandbox, r.reason, r.links.length]), [['tsov-4097', 'rebuild', 1]]);
-    // eth1 is freed by the removal, so the re-added endpoint gets the same name back.
+    assert.deepEqual(p.removals.map((r) => [r.sandbox, r.reason, r.links, r.hasVxlan]), [['tsov-4097', 'rebuild', ['gw0'], true]]);
+    // eth1 goes with vxlan0, so the re-added endpoint gets the same name back.
     assert.deepEqual(p.networks[0]!.add.map((a) => a.ifName), ['eth1']);
     assert.deepEqual(p.counts, { ...zero, networksRebuilt: 1, localRemoved: 1, localAdded: 1, remoteAdded: 1 });
   });
@@ -243,39 +303,26 @@ void describe('planSync', () => {
     assert.deepEqual(p.counts, { ...zero, networksRemoved: 1, localRemoved: 1 });
   });
 
-  void test('a container interface with the wrong address is recreated; a new PID in the same netns only updates the record', () => {
+  void test('a container interface with the wrong address is recreated; a new PID in the same netns is no change', () => {
     const observed = programmedAs(norm(state()).networks);
     observed.containers.get(100)!.links![2]!.addrs = [{ ip: '10.0.9.99', prefixLen: 24 }];
     const s = state();
     s.local[1]!.containerPid = 101; // another process of the same container
     observed.containers.set(101, { ...observed.containers.get(100)!, pid: 101 });
     const p = plan(s, observed);
-    const [a, b] = p.networks;
-    assert.deepEqual(a!.removeLinks, [norm(s).networks[0]!.local[0]!.veth]);
-    assert.deepEqual(a!.add.map((x) => x.ifName), ['eth1']);
-    assert.equal(b!.aliasUpdates.length, 1);
-    assert.match(b!.aliasUpdates[0]!.alias, /pid=101,ns=ns100$/);
-    assert.deepEqual(p.counts, { ...zero, localRemoved: 1, localAdded: 1, localUpdated: 1 });
+    assert.deepEqual(p.endpointRemovals.map((r) => [r.pid, r.ifName]), [[100, 'eth1']]);
+    assert.deepEqual(p.networks.map((n) => n.add.map((x) => x.ifName)), [['eth1'], []]);
+    assert.deepEqual(p.counts, { ...zero, localRemoved: 1, localAdded: 1 });
   });
 
-  void test('sandbox sysctls: bridge netfilter back on (br_netfilter reloaded) or forwarding on are fixed in place', () => {
+  void test('sandbox sysctls: forwarding on is fixed in place; one not read is no change', () => {
     const observed = programmedAs(norm(state()).networks);
-    observed.sandboxes[0]!.sysctls.set('net.bridge.bridge-nf-call-iptables', '1');
-    observed.sandboxes[0]!.sysctls.set('net.bridge.bridge-nf-call-ip6tables', '1');
-    observed.sandboxes[1]!.sysctls.set('net.ipv4.ip_forward', '1');
-    const p = plan(state(), observed);
-    assert.deepEqual(p.networks.map((n) => n.action), ['keep', 'keep']);
-    assert.deepEqual(p.networks.map((n) => n.sysctls), [['net.bridge.bridge-nf-call-iptables=0', 'net.bridge.bridge-nf-call-ip6tables=0'], ['net.ipv4.ip_forward=0']]);
-    assert.deepEqual(p.counts, { ...zero, networksUpdated: 2 });
-  });
-
-  void test('sandbox sysctls that do not exist (no br_netfilter) or could not be read are no change', () => {
-    const observed = programmedAs(norm(state()).networks);
-    observed.sandboxes[0]!.sysctls = new Map([['net.ipv4.ip_forward', '0']]);
+    observed.sandboxes[0]!.sysctls.set('net.ipv4.ip_forward', '1');
     observed.sandboxes[1]!.sysctls = new Map();
     const p = plan(state(), observed);
-    assert.deepEqual(p.networks.map((n) => n.sysctls), [[], []]);
-    assert.deepEqual(p.counts, zero);
+    assert.deepEqual(p.networks.map((n) => n.action), ['keep', 'keep']);
+    assert.deepEqual(p.networks.map((n) => n.sysctls), [['net.ipv4.ip_forward=0'], []]);
+    assert.deepEqual(p.counts, { ...zero, networksUpdated: 1 });
   });
 
   void test('names: lowest free ethN, explicit names honoured first, a gone container is a problem', () => {
@@ -286,7 +333,7 @@ void describe('planSync', () => {
       { taskId: 'b', networkId: 'netA', containerPid: 300, ip: '10.0.9.3', prefixLen: 24, mac: macForIp('10.0.9.3') },
     ];
     const containers = new Map([emptyContainer(200, ['lo', 'eth0', 'eth1']), [300, { pid: 300, netns: undefined, links: undefined }] as [number, ObservedContainer]]);
-    const p = planSync({ desired: norm(s), sandboxes: [], containers, underlayAddr: UNDERLAY });
+    const p = planSync({ desired: norm(s), sandboxes: [], containers, endpoints: [], underlayAddr: UNDERLAY });
     assert.deepEqual(p.networks.map((n) => n.add.map((a) => [a.ep.taskId, a.ifName])), [[['a', 'eth3']], [['a', 'eth2']]]);
     assert.deepEqual(p.problems.map((x) => [x.taskId, x.net.net.id]), [['b', 'netA']]);
   });
@@ -299,7 +346,6 @@ const zero = {
   networksRemoved: 0,
   localAdded: 0,
   localRemoved: 0,
-  localUpdated: 0,
   remoteAdded: 0,
   remoteUpdated: 0,
   remoteRemoved: 0,

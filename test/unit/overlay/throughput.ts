@@ -2,23 +2,21 @@
 // vs between their two "hosts" over the lab underlay. Root and iperf3 needed; traffic stays on
 // the lab's own addresses.
 //
-//   node --import tsx test/unit/overlay/throughput.ts [--rounds 5] [--seconds 3] [--ab-bridge-nf]
+//   node --import tsx test/unit/overlay/throughput.ts [--rounds 5] [--seconds 3]
 //
 // TCP runs are interleaved (the order shuffled every round) and the medians printed, with the
 // CPU time both iperf3 processes used per GB moved (iperf3's own accounting, which includes the
 // softirq work done in their context): on a shared machine throughput follows whatever else
-// runs, CPU per GB much less so. --ab-bridge-nf adds an overlay variant with bridge netfilter
-// switched back on in both sandboxes (what the driver turns off; see sysctls.ts).
+// runs, CPU per GB much less so.
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { OverlayDriver, macForIp } from '../../../src/overlay/index.js';
-import { NetnsLab, canRunLab, inNs, sh } from './netns-lab.js';
+import { NetnsLab, canRunLab, inNs } from './netns-lab.js';
 
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
     seconds: { type: 'string', default: '3' },
-    'ab-bridge-nf': { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -90,29 +88,10 @@ try {
       remote: eps.filter((e) => e.host !== i).map((e) => ({ taskId: e.taskId, networkId: 'net', ip: e.ip, mac: macForIp(e.ip), hostAddr: lab.hosts[e.host]!.addr })),
     });
   }
-  const bridgeNf = async (on: boolean): Promise<void> => {
-    const v = on ? '1' : '0';
-    for (const sb of ['tsovt1-4100', 'tsovt2-4100']) {
-      await sh(['ip', 'netns', 'exec', sb, 'sysctl', '-e', '-qw', `net.bridge.bridge-nf-call-iptables=${v}`, `net.bridge.bridge-nf-call-ip6tables=${v}`, `net.bridge.bridge-nf-call-arptables=${v}`]);
-    }
-  };
   const variants: Array<{ name: string; run: () => Promise<TcpRun> }> = [
     { name: 'underlay (host to host, veth + bridge, MTU 1500)', run: async () => tcpRun(await iperf(lab, lab.hosts[1]!.ns, lab.hosts[0]!.ns, lab.hosts[1]!.addr)) },
-    { name: 'overlay  (container to container, VXLAN, MTU 1450)', run: async () => tcpRun(await iperf(lab, c2.ns, c1.ns, '10.0.20.3')) },
+    { name: 'overlay  (container to container, macvlan on VXLAN, MTU 1450)', run: async () => tcpRun(await iperf(lab, c2.ns, c1.ns, '10.0.20.3')) },
   ];
-  if (values['ab-bridge-nf']) {
-    variants.push({
-      name: 'overlay, bridge netfilter on in the sandboxes',
-      run: async () => {
-        await bridgeNf(true);
-        try {
-          return tcpRun(await iperf(lab, c2.ns, c1.ns, '10.0.20.3'));
-        } finally {
-          await bridgeNf(false);
-        }
-      },
-    });
-  }
   const runs = new Map<string, TcpRun[]>(variants.map((v) => [v.name, []]));
   for (let r = 0; r < ROUNDS; r++) {
     const order = [...variants].sort(() => Math.random() - 0.5);
