@@ -80,8 +80,15 @@ export async function createSandbox(ctx: ApplyContext, dn: DesiredNetwork): Prom
     await ctx.run.run(ip(ctx.hostNetns, 'link', 'del', tmp)).catch(() => undefined);
     await ctx.run.run(ip(sb, 'link', 'del', VXLAN)).catch(() => undefined);
     await ctx.run.run(['ip', 'netns', 'del', sb]).catch(() => undefined);
-    throw new OverlayNetworkError('SANDBOX_FAILED', dn.net.id, vni, 'creating sandbox failed', undefined, { cause: e });
+    throw new OverlayNetworkError('SANDBOX_FAILED', dn.net.id, vni, `creating sandbox failed${missingLinkKindHint(e)}`, undefined, { cause: e });
   }
+}
+
+/** What to do when the kernel lacks a link type the data path needs (vxlan, macvlan). */
+function missingLinkKindHint(e: unknown): string {
+  if (!(e instanceof CommandError) || !/unknown device type/i.test(e.stderr)) return '';
+  const kind = /type (vxlan|macvlan)/.exec(e.input ?? e.argv.join(' '))?.[1] ?? 'vxlan or macvlan';
+  return ` (this kernel has no ${kind} link type: load its module, e.g. modprobe ${kind === 'vxlan or macvlan' ? 'vxlan macvlan' : kind})`;
 }
 
 /** In-place fixes of a kept sandbox: sysctls, stray/mismatched links out, aliases rewritten. */

@@ -127,6 +127,16 @@ void describe('OverlayDriver with a scripted runner', () => {
     assert.ok(!run.calls.some((c) => c.input?.includes('netns 100')), 'no endpoint into a broken sandbox');
   });
 
+  void test('a kernel without macvlan: the error says which link type is missing and what to load', async () => {
+    const run = new FakeRunner((argv, input) => {
+      if (input?.includes('type macvlan')) throw new CommandError(argv, 2, null, 'Error: Unknown device type.', input);
+      return false;
+    });
+    const err = await driver(run).sync(state).catch((e: unknown) => e);
+    assert.ok(err instanceof OverlaySyncError);
+    assert.match(err.errors[0]!.message, /creating sandbox failed \(this kernel has no macvlan link type: load its module, e\.g\. modprobe macvlan\)/);
+  });
+
   void test('calls on one driver run one at a time', async () => {
     let inFlight = 0;
     let most = 0;
