@@ -10,6 +10,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Milliseconds since the epoch; tests pin it so relative times are stable. */
   now(): number;
+  /** All of standard input (`stack deploy -c -`); undefined when there is none to read. */
+  stdin?: () => Promise<string>;
   /**
    * Loads the daemon modules. Defaults to lazy `import()` of src/manager/daemon.ts and
    * src/worker/daemon.ts (so client commands never load them); tests pass fakes.

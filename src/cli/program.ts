@@ -94,6 +94,11 @@ const defaultIo: CliIo = {
   stderr: (s) => void process.stderr.write(s),
   env: process.env,
   now: () => Date.now(),
+  stdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
 };
 
 /** Runs the CLI with `args` (without node and script); resolves to the exit code. */

@@ -44,6 +44,10 @@ void describe('stack deploy / ls / services / ps / rm against the API server', (
   });
 
   async function cli(env: Record<string, string>, ...args: string[]): Promise<Result> {
+    return cliWithStdin(env, undefined, ...args);
+  }
+
+  async function cliWithStdin(env: Record<string, string>, stdin: string | undefined, ...args: string[]): Promise<Result> {
     let stdout = '';
     let stderr = '';
     const code = await run(['-H', `tcp://${host}`, ...args], {
@@ -51,6 +55,7 @@ void describe('stack deploy / ls / services / ps / rm against the API server', (
       stderr: (s) => void (stderr += s),
       env,
       now: () => Date.parse('2026-01-01T12:00:00Z'),
+      stdin: stdin === undefined ? undefined : () => Promise.resolve(stdin),
     });
     return { code, stdout, stderr };
   }
@@ -94,6 +99,26 @@ void describe('stack deploy / ls / services / ps / rm against the API server', (
     assert.equal(none.code, 2);
     assert.match(none.stderr, /Please specify a Compose file/);
     assert.equal(dump(store), before, 'nothing was created');
+  });
+
+  void it('-c - reads the compose file from standard input, once', async () => {
+    const before = dump(store);
+    const twice = await cliWithStdin({}, 'services: {}\n', 'stack', 'deploy', '-c', '-', '-c', '-', 'piped');
+    assert.equal(twice.code, 1);
+    assert.match(twice.stderr, /--compose-file -: standard input can be read only once/);
+    const none = await cliWithStdin({}, undefined, 'stack', 'deploy', '-c', '-', 'piped');
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /--compose-file -: there is no standard input to read/);
+    const bad = await cliWithStdin({}, 'services:\n  web: [\n', 'stack', 'deploy', '-c', '-', 'piped');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /\(stdin\), line \d+: invalid YAML/);
+    assert.equal(dump(store), before, 'nothing was created');
+
+    const r = await cliWithStdin({}, 'services:\n  cache:\n    image: tsswarm/busybox\n    deploy: { replicas: 2 }\n', 'stack', 'deploy', '-c', '-', 'piped');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'Creating network piped_default\nCreating service piped_cache\n');
+    assert.equal(service('piped_cache')?.Spec.Mode.Replicated?.Replicas, 2);
+    assert.equal((await cli({}, 'stack', 'rm', 'piped')).code, 0);
   });
 
   void it('deploys a 2-service stack from two merged files', async () => {

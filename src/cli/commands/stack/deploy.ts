@@ -24,12 +24,12 @@ export function register(stack: Command, ctx: Ctx): void {
     .alias('up')
     .description('Deploy a new stack or update an existing stack')
     .argument('<stack>', 'stack name')
-    .option('-c, --compose-file <file>', 'path to a compose file (repeatable; later files override earlier ones)', collect, [])
+    .option('-c, --compose-file <file>', 'path to a compose file, or - for standard input (repeatable; later files override earlier ones)', collect, [])
     .option('--prune', "remove the stack's services that the files no longer define")
     .action(async (name: string, flags: Flags) => {
       if (flags.composeFile.length === 0) throw new UsageError('Please specify a Compose file (with --compose-file).');
       validateStackName(name);
-      const want = loadStack(ctx, name, flags.composeFile);
+      const want = await loadStack(ctx, name, flags.composeFile);
       const api = ctx.client();
 
       // Pre-flight: external networks exist; no name is taken by something outside the stack.

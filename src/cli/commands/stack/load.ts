@@ -28,12 +28,23 @@ export function normalizeSpec(spec: ServiceSpec): ServiceSpec {
   }
 }
 
+/** `-c -`: the compose file comes on standard input (as with docker). */
+const STDIN = '-';
+
+async function readStdin(ctx: Ctx): Promise<string> {
+  if (ctx.io.stdin === undefined) throw new CliError('--compose-file -: there is no standard input to read');
+  return ctx.io.stdin();
+}
+
 /** Reads, checks and converts; prints what the files asked for that is ignored. */
-export function loadStack(ctx: Ctx, stack: string, files: readonly string[]): ConvertedStack {
+export async function loadStack(ctx: Ctx, stack: string, files: readonly string[]): Promise<ConvertedStack> {
+  if (files.filter((f) => f === STDIN).length > 1) throw new CliError('--compose-file -: standard input can be read only once');
   const models: StackModel[] = [];
   const ignored: string[] = [];
-  for (const file of files) {
-    const parsed = parseStackFile(readStackFile(file), { file, env: ctx.io.env });
+  for (const given of files) {
+    const file = given === STDIN ? '(stdin)' : given;
+    const text = given === STDIN ? await readStdin(ctx) : readStackFile(given);
+    const parsed = parseStackFile(text, { file, env: ctx.io.env });
     models.push(parsed.model);
     ignored.push(...parsed.ignored.filter((p) => !ignored.includes(p)));
     for (const w of parsed.warnings) ctx.io.stderr(`warning: ${file}: ${w}\n`);
