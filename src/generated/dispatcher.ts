@@ -22,6 +22,8 @@ import type { SessionInfo as _tsswarm_dispatcher_v1_SessionInfo, SessionInfo__Ou
 import type { Task as _tsswarm_dispatcher_v1_Task, Task__Output as _tsswarm_dispatcher_v1_Task__Output } from './tsswarm/dispatcher/v1/Task.js';
 import type { TaskStatus as _tsswarm_dispatcher_v1_TaskStatus, TaskStatus__Output as _tsswarm_dispatcher_v1_TaskStatus__Output } from './tsswarm/dispatcher/v1/TaskStatus.js';
 import type { TaskStatusBatch as _tsswarm_dispatcher_v1_TaskStatusBatch, TaskStatusBatch__Output as _tsswarm_dispatcher_v1_TaskStatusBatch__Output } from './tsswarm/dispatcher/v1/TaskStatusBatch.js';
+import type { TaskUsage as _tsswarm_dispatcher_v1_TaskUsage, TaskUsage__Output as _tsswarm_dispatcher_v1_TaskUsage__Output } from './tsswarm/dispatcher/v1/TaskUsage.js';
+import type { TaskUsageBatch as _tsswarm_dispatcher_v1_TaskUsageBatch, TaskUsageBatch__Output as _tsswarm_dispatcher_v1_TaskUsageBatch__Output } from './tsswarm/dispatcher/v1/TaskUsageBatch.js';
 import type { Vip as _tsswarm_dispatcher_v1_Vip, Vip__Output as _tsswarm_dispatcher_v1_Vip__Output } from './tsswarm/dispatcher/v1/Vip.js';
 import type { WorkerMessage as _tsswarm_dispatcher_v1_WorkerMessage, WorkerMessage__Output as _tsswarm_dispatcher_v1_WorkerMessage__Output } from './tsswarm/dispatcher/v1/WorkerMessage.js';
 
@@ -54,6 +56,8 @@ export interface ProtoGrpcType {
         Task: MessageTypeDefinition<_tsswarm_dispatcher_v1_Task, _tsswarm_dispatcher_v1_Task__Output>
         TaskStatus: MessageTypeDefinition<_tsswarm_dispatcher_v1_TaskStatus, _tsswarm_dispatcher_v1_TaskStatus__Output>
         TaskStatusBatch: MessageTypeDefinition<_tsswarm_dispatcher_v1_TaskStatusBatch, _tsswarm_dispatcher_v1_TaskStatusBatch__Output>
+        TaskUsage: MessageTypeDefinition<_tsswarm_dispatcher_v1_TaskUsage, _tsswarm_dispatcher_v1_TaskUsage__Output>
+        TaskUsageBatch: MessageTypeDefinition<_tsswarm_dispatcher_v1_TaskUsageBatch, _tsswarm_dispatcher_v1_TaskUsageBatch__Output>
         Vip: MessageTypeDefinition<_tsswarm_dispatcher_v1_Vip, _tsswarm_dispatcher_v1_Vip__Output>
         WorkerMessage: MessageTypeDefinition<_tsswarm_dispatcher_v1_WorkerMessage, _tsswarm_dispatcher_v1_WorkerMessage__Output>
       }

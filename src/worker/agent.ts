@@ -228,6 +228,21 @@ export class Agent {
     }, period);
   }
 
+  /**
+   * Sends one round of CPU samples on the open session (for the leader's autoscaler);
+   * false when no session is open: the round is dropped, a later one replaces it.
+   */
+  sendUsage(samples: ReadonlyArray<{ taskId: string; cpuNs: number; atMs: number }>): boolean {
+    if (!this.stream || !this.sessionId) return false;
+    this.stream.write({
+      usage: {
+        session_id: this.sessionId,
+        usage: samples.map((s) => ({ task_id: s.taskId, cpu_total_ns: Math.round(s.cpuNs), sampled_at_ms: Math.round(s.atMs) })),
+      },
+    });
+    return true;
+  }
+
   private onReport(status: TaskStatusReport): void {
     this.opts.onStatus?.(status);
     this.latest.set(status.taskId, status);

@@ -5,6 +5,9 @@ import type { Logger } from 'pino';
 import { createLogger } from '../common/log.js';
 import { loadOrCreateNodeId } from '../common/node-identity.js';
 import { DockerExecutor } from '../engine/docker/executor.js';
+import { DockerUsageSource } from '../engine/docker/usage.js';
+import { usageSampleMsFromEnv } from '../autoscale/options.js';
+import { UsageSampler } from './usage-sampler.js';
 import type { NetworkState__Output } from '../generated/tsswarm/dispatcher/v1/NetworkState.js';
 import type { ManagerEndpoints } from '../generated/tsswarm/dispatcher/v1/ManagerEndpoints.js';
 import type { RoleChange__Output } from '../generated/tsswarm/dispatcher/v1/RoleChange.js';
@@ -152,10 +155,18 @@ export async function startLocalWorker(o: LocalWorkerOptions): Promise<RunningWo
     await network?.stop();
     throw err;
   }
+  // CPU samples of the task containers, for the autoscaler (real engine only; TSSWARM_USAGE_SAMPLE_MS=0: off).
+  const samplePeriodMs = o.executor ? 0 : usageSampleMsFromEnv();
+  const source = samplePeriodMs > 0 ? new DockerUsageSource(o.nodeId) : undefined;
+  const sampler = source
+    ? new UsageSampler({ sample: () => source.sample(), send: (s) => agent.sendUsage(s), periodMs: samplePeriodMs, log: o.log.child({ c: 'usage' }) })
+    : undefined;
+  sampler?.start();
   return {
     nodeId: o.nodeId,
     knownManagers: () => agent.knownManagers(),
     stop: async () => {
+      sampler?.stop();
       await agent.stop();
       await network?.stop();
     },

@@ -11,7 +11,10 @@ import type { ManagerMessage } from '../../generated/tsswarm/dispatcher/v1/Manag
 import type { RoleChange } from '../../generated/tsswarm/dispatcher/v1/RoleChange.js';
 import type { Register__Output } from '../../generated/tsswarm/dispatcher/v1/Register.js';
 import type { TaskStatus__Output } from '../../generated/tsswarm/dispatcher/v1/TaskStatus.js';
+import type { TaskUsageBatch__Output } from '../../generated/tsswarm/dispatcher/v1/TaskUsageBatch.js';
 import type { WorkerMessage__Output } from '../../generated/tsswarm/dispatcher/v1/WorkerMessage.js';
+import { ingestUsage } from '../../autoscale/ingest.js';
+import type { UsageBook } from '../../autoscale/usage-book.js';
 import { newId } from '../../common/ids.js';
 import { isLbMode } from '../../lb/index.js';
 import { isTerminal, taskStateRank, TASK_STATE_ORDER, type Node, type Task, type TaskState } from '../../store/objects.js';
@@ -31,6 +34,8 @@ export interface DispatcherConfig {
   selfNodeId?: string;
   /** The node's desired role as its session is told it (promotion / demotion); none: not sent. */
   roleChange?: (node: Node) => RoleChange;
+  /** Where the workers' CPU samples go (in memory, for the autoscaler); none: they are dropped. */
+  usage?: UsageBook;
 }
 
 type SessionCall = grpc.ServerDuplexStream<WorkerMessage__Output, ManagerMessage>;
@@ -151,6 +156,8 @@ export class Dispatcher {
         } else if (msg.status && session) {
           for (const status of msg.status.statuses) this.pendingStatus.push({ nodeId: session.nodeId, status });
           this.scheduleStatusFlush();
+        } else if (msg.usage && session) {
+          this.recordUsage(session.nodeId, msg.usage);
         }
       } catch (err) {
         this.log.error({ err, peer }, 'session message failed');
@@ -368,6 +375,29 @@ export class Dispatcher {
     } catch (err) {
       this.log.error({ err }, 'could not record task status');
     }
+  }
+
+  /** Keeps a worker's CPU samples that check out; the others are logged and dropped. */
+  private recordUsage(nodeId: string, batch: TaskUsageBatch__Output): void {
+    const book = this.config.usage;
+    if (!book || !this.running) return;
+    const node = this.store.get('nodes', nodeId);
+    const { accepted, dropped } = ingestUsage(
+      {
+        book,
+        nodeId,
+        nodeCpus: (node?.Description.Resources.NanoCPUs ?? 0) / 1e9,
+        nowMs: Date.now(),
+        lookup: (id) => {
+          const t = this.store.get('tasks', id);
+          return t && { nodeId: t.NodeID, running: t.Status.State === 'running' && t.DesiredState === 'running' };
+        },
+      },
+      batch.usage.map((u) => ({ taskId: u.task_id, cpuNs: Number(u.cpu_total_ns), atMs: Number(u.sampled_at_ms) })),
+    );
+    const invalid = dropped.filter((d) => d.kind === 'invalid');
+    if (invalid.length > 0) this.log.warn({ node: nodeId, accepted, invalid: invalid.slice(0, 5), count: invalid.length }, 'usage samples refused');
+    else if (dropped.length > 0) this.log.debug({ node: nodeId, accepted, dropped: dropped.length }, 'usage samples of stopped tasks dropped');
   }
 
   /** The period a node is told now (in a session start or heartbeat ack), remembered for its grace. */
