@@ -1,6 +1,7 @@
 // ServiceSpec validation and normalization. Messages name the offending field by its path
 // in the spec (`Spec.Mode.Replicated.Replicas`), so a raw API client knows what to fix.
 // Fields tsswarm does not know are kept as sent (the docker CLI sends many).
+import { AutoscalePolicyError, policyOfSpec } from '../autoscale/policy.js';
 import { aliasProblem } from '../dns/names.js';
 import { MIN_AVAILABLE_LABEL, parseMinAvailable } from '../manager/orchestrator/budget.js';
 import type { PortConfig, ServiceSpec } from '../store/objects.js';
@@ -97,6 +98,7 @@ export function validateServiceSpec(raw: unknown): ServiceSpec {
   }
   checkTaskTemplate(spec);
   checkMode(spec);
+  checkAutoscale(spec);
   checkEndpoint(spec);
   for (const key of ['UpdateConfig', 'RollbackConfig'] as const) {
     const c = obj(spec[key], `Spec.${key}`);
@@ -108,6 +110,16 @@ export function validateServiceSpec(raw: unknown): ServiceSpec {
     oneOf(c.Order, `Spec.${key}.Order`, ['stop-first', 'start-first']);
   }
   return spec as unknown as ServiceSpec;
+}
+
+/** The tsswarm.autoscale.* labels must form a whole, valid policy, on a replicated service. */
+function checkAutoscale(spec: Obj): void {
+  try {
+    policyOfSpec(spec as unknown as ServiceSpec);
+  } catch (err) {
+    if (!(err instanceof AutoscalePolicyError)) throw err;
+    throw invalid(`Spec.Labels["${err.label}"]: ${err.problem}`);
+  }
 }
 
 function checkTaskTemplate(spec: Obj): void {

@@ -27,6 +27,8 @@ import { LeaderDuties } from './leader-duties.js';
 import { ensureCluster } from './bootstrap.js';
 import { startLocalWorker } from '../worker/daemon.js';
 import { TSSWARM_VERSION } from '../common/version.js';
+import { timingsFromEnv, type AutoscalerTimings } from '../autoscale/options.js';
+import { UsageBook } from '../autoscale/usage-book.js';
 
 export interface ManagerOptions {
   /** gRPC cluster address, default 0.0.0.0:2377. */
@@ -53,6 +55,8 @@ export interface ManagerOptions {
    * its endpoint listens. Ignored when the data dir already holds a replica.
    */
   promotion?: PromotionJoin;
+  /** Autoscaler timings; default: docs/design/autoscale.md, or TSSWARM_AUTOSCALE_*_MS. */
+  autoscale?: Partial<AutoscalerTimings>;
   log?: Logger;
 }
 
@@ -194,6 +198,8 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
     return [...new Set([clusterAddr, ...addrs])];
   };
   const leaderNode = () => (raft.leaderId ? store.get('nodes', raft.leaderId) : undefined);
+  // Workers' CPU samples: in the leader's memory only (never in Raft), for the autoscaler.
+  const usage = new UsageBook();
   const dispatcher = new Dispatcher(
     store,
     {
@@ -201,6 +207,7 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
       graceMultiplier: 3,
       managerAddrs,
       selfNodeId: nodeId,
+      usage,
       roleChange: (node) =>
         roleChangeFor(node, store.all('nodes'), {
           raftSecret: secret,
@@ -219,7 +226,7 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
     probeRaft: (addr) => probeTcp(addr),
   });
   grpcServer.addService(dispatcherProto().tsswarm.dispatcher.v1.Dispatcher.service, dispatcher.handlers(join));
-  const duties = new LeaderDuties(store, dispatcher, log);
+  const duties = new LeaderDuties(store, dispatcher, log, { book: usage, timings: { ...timingsFromEnv(), ...opts.autoscale } });
   cleanups.push(() => duties.stop());
   const leadership = new Leadership({
     raft,

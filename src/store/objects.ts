@@ -152,11 +152,23 @@ export interface ServiceSpec {
 export interface Service extends Meta {
   Spec: ServiceSpec;
   PreviousSpec?: ServiceSpec;
+  /** tsswarm: the autoscaler's last change of the replica count (src/autoscale). */
+  TSSwarm?: { Autoscale?: AutoscaleStatus };
   Endpoint: {
     Spec: EndpointSpec;
     Ports?: PortConfig[];
     VirtualIPs?: Array<{ NetworkID: string; Addr: string }>;
   };
+}
+
+/** The autoscaler's last scaling of a service (written with the replica change itself). */
+export interface AutoscaleStatus {
+  From: number;
+  To: number;
+  Reason: string;
+  /** Average CPU of the counted tasks, in percent of one CPU. */
+  AvgCPUPercent?: number;
+  Timestamp: string;
 }
 
 export type TaskState =

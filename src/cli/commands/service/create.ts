@@ -30,6 +30,7 @@ export function register(service: Command, ctx: Ctx): void {
     .option('--replicas-max-per-node <n>', 'maximum tasks per node (0 = unlimited)')
     .option('--max-concurrent <n>', 'replicated-job: tasks run at once (default: --replicas)')
     .option('--min-available <n|p%>', 'running tasks that drains, scale-downs and updates must keep (e.g. 3 or 50%)')
+    .option('--autoscale <policy>', 'scale on CPU: min=N,max=N,cpu=PERCENT[,down-delay=DURATION] (percent of one CPU per task)')
     .option('--reserve-cpu <cpus>', 'reserve CPUs, e.g. 0.5')
     .option('--reserve-memory <size>', 'reserve memory, e.g. 64M')
     .option('--limit-cpu <cpus>', 'limit CPUs')

@@ -8,6 +8,7 @@ import { CliError } from '../../errors.js';
 import { jsonPretty } from '../../output/json.js';
 import { formatPort } from '../../parse/publish.js';
 import { getService } from '../util.js';
+import { parsePolicy } from '../../../autoscale/policy.js';
 import { modeName } from './shared.js';
 
 function ns(n: number | undefined): string {
@@ -20,6 +21,28 @@ function ns(n: number | undefined): string {
 
 function mib(b: number | undefined): string {
   return b === undefined ? '' : b % 1048576 === 0 ? `${b / 1048576}MiB` : `${b}B`;
+}
+
+/** The policy (from the labels) and the autoscaler's last change, if the service has either. */
+function autoscaleLines(s: Service, line: (k: string, v: string | number | undefined, indent?: number) => void, out: string[]): void {
+  let policy: ReturnType<typeof parsePolicy>;
+  try {
+    policy = parsePolicy(s.Spec.Labels);
+  } catch {
+    policy = undefined; // the labels already show what is there
+  }
+  const last = s.TSSwarm?.Autoscale;
+  if (!policy && !last) return;
+  out.push('Autoscale:');
+  if (policy) {
+    line('Replicas', `${policy.min}-${policy.max}`, 1);
+    line('Target CPU', `${policy.targetCpuPercent}% per task`, 1);
+    line('Scale-down delay', ns(policy.scaleDownDelayMs * 1e6), 1);
+  }
+  if (last) {
+    line('Last scaling', `${last.From} -> ${last.To} at ${last.Timestamp}`, 1);
+    line('Reason', last.Reason, 1);
+  }
 }
 
 export function prettyService(s: Service): string {
@@ -35,6 +58,7 @@ export function prettyService(s: Service): string {
   for (const [k, v] of Object.entries(spec.Labels ?? {})) line(`Label ${k}`, v);
   line('Service Mode', modeName(spec));
   if (spec.Mode.Replicated) line('Replicas', spec.Mode.Replicated.Replicas ?? 1, 1);
+  autoscaleLines(s, line, out);
   if (spec.Mode.ReplicatedJob) {
     line('Max Concurrent', spec.Mode.ReplicatedJob.MaxConcurrent, 1);
     line('Total Completions', spec.Mode.ReplicatedJob.TotalCompletions, 1);

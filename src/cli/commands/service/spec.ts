@@ -4,6 +4,7 @@
 import { MIN_AVAILABLE_LABEL, parseMinAvailable } from '../../../manager/orchestrator/budget.js';
 import type { ServiceMode, ServiceSpec, TaskSpec, UpdateConfig } from '../../../store/objects.js';
 import { invalidFlag, UsageError } from '../../errors.js';
+import { applyAutoscaleFlag, checkAutoscaleSpec } from '../../parse/autoscale.js';
 import { parsePublish } from '../../parse/publish.js';
 import {
   parseBytes,
@@ -39,6 +40,7 @@ export interface CreateFlags {
   restartWindow?: string;
   replicasMaxPerNode?: string;
   minAvailable?: string;
+  autoscale?: string;
   updateParallelism?: string;
   updateDelay?: string;
   updateOrder?: string;
@@ -176,6 +178,13 @@ export function buildServiceSpec(f: CreateFlags, image: string, args: readonly s
   const spec: ServiceSpec = { Name: f.name ?? generatedName(image), TaskTemplate: task, Mode: buildMode(f.mode, f.replicas, f.maxConcurrent) };
   if (f.label.length > 0) spec.Labels = parseLabels('--label', f.label);
   if (f.minAvailable !== undefined) spec.Labels = { ...(spec.Labels ?? {}), [MIN_AVAILABLE_LABEL]: checkMinAvailable(f.minAvailable) };
+  if (f.autoscale !== undefined) {
+    if (!spec.Mode.Replicated) throw new UsageError(`--autoscale can only be used with replicated mode (got --mode ${f.mode ?? 'replicated'})`);
+    spec.Labels = applyAutoscaleFlag('--autoscale', f.autoscale, spec.Labels, false);
+    // Without --replicas, the service starts at its minimum.
+    if (f.replicas === undefined) spec.Mode.Replicated.Replicas = Number(spec.Labels['tsswarm.autoscale.min']);
+  }
+  checkAutoscaleSpec(spec);
   const update = buildUpdateConfig(f);
   if (update) spec.UpdateConfig = update;
   const ports = f.publish.map((p) => parsePublish('--publish', p));

@@ -7,6 +7,7 @@ import type { PortConfig, ServiceSpec } from '../../../store/objects.js';
 import type { Ctx } from '../../context.js';
 import { CliError, invalidFlag } from '../../errors.js';
 import { parsePublish } from '../../parse/publish.js';
+import { applyAutoscaleFlag, checkAutoscaleSpec } from '../../parse/autoscale.js';
 import { parseConstraint, parseEnv, parseKeyValue, parseNonNegativeInt } from '../../parse/values.js';
 import { collect, getService } from '../util.js';
 import { buildUpdateConfig, checkMinAvailable } from './spec.js';
@@ -23,6 +24,7 @@ export interface UpdateFlags {
   constraintRm: string[];
   labelAdd: string[];
   minAvailable?: string;
+  autoscale?: string;
   labelRm: string[];
   force?: boolean;
   rollback?: boolean;
@@ -90,6 +92,12 @@ export function applyUpdate(current: ServiceSpec, f: UpdateFlags): ServiceSpec {
   }
   if (update) spec.UpdateConfig = { ...spec.UpdateConfig, ...update };
   if (f.force) spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
+  if (f.autoscale !== undefined) {
+    if (!spec.Mode.Replicated) throw new CliError('--autoscale can only be used with replicated mode');
+    // Keys not given keep their current values: `--autoscale max=20` only raises the maximum.
+    spec.Labels = applyAutoscaleFlag('--autoscale', f.autoscale, spec.Labels, true);
+  }
+  checkAutoscaleSpec(spec);
   return spec;
 }
 
@@ -109,6 +117,7 @@ export function register(service: Command, ctx: Ctx): void {
     .option('--label-add <K=V>', 'add or update a service label (repeatable)', collect, [])
     .option('--label-rm <K>', 'remove a service label (repeatable)', collect, [])
     .option('--min-available <n|p%>', 'running tasks that drains, scale-downs and updates must keep (e.g. 3 or 50%)')
+    .option('--autoscale <policy>', 'scale on CPU: min=N,max=N,cpu=PERCENT[,down-delay=DURATION]; changes only the keys given; off: stop autoscaling')
     .option('--update-parallelism <n>', 'tasks updated at once (0 = all)')
     .option('--update-delay <duration>', 'delay between updates, e.g. 10s')
     .option('--update-monitor <duration>', 'how long to monitor each updated task')
