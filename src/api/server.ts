@@ -5,6 +5,7 @@ import { registerLeaderForwarding } from './forward.js';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { formatHostPort } from '../common/addr.js';
+import type { TlsMaterial } from '../common/tls-files.js';
 import type { Store } from '../store/store.js';
 import type { ApiContext } from './context.js';
 import { registerDashboardRoutes } from './dashboard/routes.js';
@@ -23,6 +24,11 @@ export interface ApiServerOptions {
   store: Store;
   log: Logger;
   info: ManagerInfo;
+  /**
+   * Serve HTTPS and require a client certificate signed by `tls.ca` (dockerd's --tlsverify).
+   * Without it the API is plain HTTP, and the daemon only binds it to loopback.
+   */
+  tls?: TlsMaterial;
 }
 
 /** Largest request body accepted (a ServiceSpec is a few KB). */
@@ -31,13 +37,23 @@ const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 /** Builds the API app (not listening). Use `app.inject()` in tests, `startApiServer` to serve. */
 export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   const ctx: ApiContext = { store: opts.store, log: opts.log, info: opts.info };
-  const app = Fastify({
+  const base = {
     loggerInstance: opts.log,
     // Fastify's per-request info lines are replaced by one debug line per request (onResponse).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    rewriteUrl: (req) => stripVersionPrefix(req.url ?? '/'),
-  }) as unknown as FastifyInstance;
+    rewriteUrl: (req: { url?: string }) => stripVersionPrefix(req.url ?? '/'),
+  };
+  // An HTTPS instance differs from the HTTP one only in its raw server type; routes and hooks
+  // are the same, so both are handled as FastifyInstance.
+  const app = (
+    opts.tls === undefined
+      ? Fastify(base)
+      : Fastify({
+          ...base,
+          https: { key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
+        })
+  ) as unknown as FastifyInstance;
 
   // One parser for every content type: the docker CLI sends JSON, sometimes without a
   // Content-Type. Malformed JSON becomes a 400 in the {"message"} shape.

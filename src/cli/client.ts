@@ -1,7 +1,16 @@
 // HTTP client for the manager's Docker Engine API. Every CLI command that talks to a
 // running swarm goes through here; nothing else in src/cli opens sockets.
 
+import http from 'node:http';
+import https from 'node:https';
 import { CliError, UsageError } from './errors.js';
+
+/** Client side of the API's mutual TLS (docker's --tlsverify): PEM contents. */
+export interface ClientTls {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
 
 export const API_VERSION = '1.45';
 export const DEFAULT_HOST = 'tcp://127.0.0.1:2375';
@@ -23,10 +32,9 @@ export class ApiUnreachableError extends CliError {
   readonly host: string;
   readonly reason: string;
   constructor(host: string, reason: string, cause?: unknown) {
-    super(
-      `cannot reach the manager API at ${host}: ${reason} (is the manager running? set -H or TSSWARM_HOST)`,
-      { cause },
-    );
+    // A TLS failure or a reset connection means something answered: the hint is for silence.
+    const hint = /^TLS|\(/.test(reason) ? '' : ' (is the manager running? set -H or TSSWARM_HOST)';
+    super(`cannot reach the manager API at ${host}: ${reason}${hint}`, { cause });
     this.name = 'ApiUnreachableError';
     this.host = host;
     this.reason = reason;
@@ -35,46 +43,75 @@ export class ApiUnreachableError extends CliError {
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
-/** `tcp://HOST:PORT` (also `http://HOST:PORT` or bare `HOST:PORT`) → base URL. */
-export function parseHost(host: string): { display: string; baseUrl: string } {
-  const m = /^(?:(tcp|http):\/\/)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d+))?\/?$/.exec(host.trim());
-  const port = m?.[3] === undefined ? 2375 : Number(m[3]);
+/**
+ * `tcp://HOST:PORT` (also `http://`, `https://` or bare `HOST:PORT`) → base URL; with TLS the
+ * URL is https and the default port 2376, as for docker.
+ */
+export function parseHost(host: string, tls = false): { display: string; baseUrl: string } {
+  const m = /^(?:(tcp|http|https):\/\/)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d+))?\/?$/.exec(host.trim());
+  const port = m?.[3] === undefined ? (tls ? 2376 : 2375) : Number(m[3]);
   if (!m || !m[2] || port < 1 || port > 65535) {
     throw new UsageError(`invalid host "${host}": expected tcp://HOST:PORT`);
   }
+  if (m[1] === 'https' && !tls) throw new UsageError(`host "${host}" is https: use --tlsverify (with --tlscacert, --tlscert, --tlskey)`);
   const display = `tcp://${m[2]}:${port}`;
-  return { display, baseUrl: `http://${m[2]}:${port}/v${API_VERSION}` };
+  return { display, baseUrl: `${tls ? 'https' : 'http'}://${m[2]}:${port}/v${API_VERSION}` };
 }
 
-function describeNetworkError(err: unknown): string {
-  if (err instanceof Error && err.name === 'TimeoutError') return 'request timed out';
-  const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
-  switch (cause?.code) {
+/** What went wrong, in words, from a socket or TLS error (Node's error codes). */
+function describeNetworkError(err: unknown, tls: boolean): string {
+  const e = err as { code?: string; name?: string; message?: string };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'request timed out';
+  switch (e.code) {
     case 'ECONNREFUSED':
       return 'connection refused';
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return 'host not found';
     case 'ETIMEDOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
       return 'connection timed out';
     case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
-      return 'connection reset';
+    case 'EPIPE':
+      // A TLS server drops a plain HTTP request without an answer.
+      return tls ? 'TLS: the manager closed the connection (it may have refused this client certificate)' : 'connection reset (if the manager serves TLS, use --tlsverify)';
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return 'host unreachable';
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'CERT_SIGNATURE_FAILURE':
+      return "TLS: the manager's certificate is not signed by the CA in --tlscacert";
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `TLS: the manager's certificate is not valid for this address (${e.message ?? ''})`;
+    case 'CERT_HAS_EXPIRED':
+      return "TLS: the manager's certificate has expired";
+    case 'EPROTO':
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+      if (/wrong version number|packet length too long|http request/i.test(e.message ?? '')) return 'TLS: the manager does not speak TLS on this address (drop --tlsverify?)';
+      break;
     default:
-      return cause?.message ?? (err instanceof Error ? err.message : String(err));
+      break;
   }
+  if (/certificate required|bad certificate|unknown ca|certificate unknown/i.test(e.message ?? '')) return 'TLS: the manager refused this client certificate (not signed by its CA?)';
+  return e.message ?? String(err);
+}
+
+interface RawResponse {
+  status: number;
+  text: string;
 }
 
 export class ApiClient {
   readonly host: string;
   private readonly baseUrl: string;
 
-  constructor(host: string) {
-    const parsed = parseHost(host);
+  constructor(
+    host: string,
+    private readonly tls?: ClientTls,
+  ) {
+    const parsed = parseHost(host, tls !== undefined);
     this.host = parsed.display;
     this.baseUrl = parsed.baseUrl;
   }
@@ -96,18 +133,13 @@ export class ApiClient {
     for (const [k, v] of Object.entries(query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
-    let res: Response;
+    let res: RawResponse;
     try {
-      res = await fetch(url, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
+      res = await this.send(method, url, body === undefined ? undefined : JSON.stringify(body));
     } catch (err) {
-      throw new ApiUnreachableError(this.host, describeNetworkError(err), err);
+      throw new ApiUnreachableError(this.host, describeNetworkError(err, this.tls !== undefined), err);
     }
-    const text = await res.text();
+    const text = res.text;
     let parsed: unknown = undefined;
     if (text.length > 0) {
       try {
@@ -116,7 +148,7 @@ export class ApiClient {
         parsed = undefined;
       }
     }
-    if (!res.ok) {
+    if (res.status < 200 || res.status > 299) {
       const msg =
         parsed !== null && typeof parsed === 'object' && typeof (parsed as { message?: unknown }).message === 'string'
           ? (parsed as { message: string }).message
@@ -127,6 +159,29 @@ export class ApiClient {
       throw new CliError(`${method} ${path}: the manager answered with invalid JSON`);
     }
     return parsed as T;
+  }
+
+  /** One HTTP(S) exchange; rejects only when no answer came back. */
+  private send(method: string, url: URL, body: string | undefined): Promise<RawResponse> {
+    const options: https.RequestOptions = {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      // One connection per command is plenty; no pool to keep the process alive afterwards.
+      agent: false,
+      ...(this.tls !== undefined ? { ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key, minVersion: 'TLSv1.2' as const } : {}),
+    };
+    return new Promise<RawResponse>((resolve, reject) => {
+      const onResponse = (res: http.IncomingMessage): void => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      };
+      const req = this.tls !== undefined ? https.request(url, options, onResponse) : http.request(url, options, onResponse);
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 }
 

@@ -3,7 +3,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, UsageError } from './errors.js';
-import { Ctx, type CliIo } from './context.js';
+import { Ctx, type CliIo, type TlsFlags } from './context.js';
 import { registerService } from './commands/service/index.js';
 import { registerNode } from './commands/node/index.js';
 import { registerSwarm } from './commands/swarm/index.js';
@@ -64,6 +64,10 @@ export function buildProgram(ctx: Ctx): Command {
     .description('Swarm-style container orchestrator')
     .version(CLI_VERSION, '--version', 'print the client version and exit')
     .option('-H, --host <HOST>', 'manager API address, tcp://HOST:PORT (env TSSWARM_HOST; default tcp://127.0.0.1:2375)')
+    .option('--tlsverify', 'use mutual TLS to the API (env TSSWARM_TLS_VERIFY=1; files from TSSWARM_CERT_PATH, default ~/.tsswarm)')
+    .option('--tlscacert <file>', 'trust only manager certificates signed by this CA (default $TSSWARM_CERT_PATH/ca.pem)')
+    .option('--tlscert <file>', 'this client\'s certificate (default $TSSWARM_CERT_PATH/cert.pem)')
+    .option('--tlskey <file>', 'this client\'s private key (default $TSSWARM_CERT_PATH/key.pem)')
     .enablePositionalOptions()
     .exitOverride()
     .configureHelp({
@@ -104,7 +108,11 @@ const defaultIo: CliIo = {
 /** Runs the CLI with `args` (without node and script); resolves to the exit code. */
 export async function run(args: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
   const fullIo: CliIo = { ...defaultIo, ...io };
-  const ctx = new Ctx(fullIo, () => program.opts<{ host?: string }>().host);
+  const ctx = new Ctx(
+    fullIo,
+    () => program.opts<{ host?: string }>().host,
+    () => program.opts<TlsFlags>(),
+  );
   const program = buildProgram(ctx);
   let active: Command = program;
   program.hook('preAction', (_self, actionCommand) => {
