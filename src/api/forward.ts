@@ -2,6 +2,7 @@
 // any manager. Reads are served from the follower's own replica.
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
+import { exchange, type ExchangeResponse, type ExchangeTls } from '../common/http-exchange.js';
 import type { ManagerInfo } from './manager-info.js';
 
 /** Marks a forwarded request, so two managers that disagree on the leader cannot loop. */
@@ -19,7 +20,11 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export function registerLeaderForwarding(app: FastifyInstance, info: ManagerInfo, bodyLimit: number): void {
+/**
+ * With `tls` (the API serves mutual TLS) the leader is reached over HTTPS and this manager
+ * presents its own certificate, so it must be usable as a client certificate too.
+ */
+export function registerLeaderForwarding(app: FastifyInstance, info: ManagerInfo, bodyLimit: number, tls?: ExchangeTls): void {
   app.addHook('onRequest', async (req, reply) => {
     if (req.method === 'GET' || req.method === 'HEAD') {
       // Reads see every write acknowledged before them, whichever manager serves them.
@@ -38,23 +43,23 @@ export function registerLeaderForwarding(app: FastifyInstance, info: ManagerInfo
     const leader = info.leaderApiAddr?.();
     if (!leader) return;
     const body = await readBody(req.raw, bodyLimit);
-    let res: Response;
+    let res: ExchangeResponse;
     try {
-      res = await fetch(`http://${leader}${req.raw.url ?? '/'}`, {
+      res = await exchange(new URL(`${tls ? 'https' : 'http'}://${leader}${req.raw.url ?? '/'}`), {
         method: req.method,
         headers: {
           'content-type': String(req.headers['content-type'] ?? 'application/json'),
           [FORWARDED_HEADER]: '1',
         },
-        body: body.length > 0 ? new Uint8Array(body) : undefined,
-        signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
+        body: body.length > 0 ? body : undefined,
+        tls,
+        timeoutMs: FORWARD_TIMEOUT_MS,
       });
     } catch (err) {
       return reply.code(503).send({ message: `this manager is not the leader and the leader's API at ${leader} did not answer: ${(err as Error).message}` });
     }
     reply.code(res.status);
-    const type = res.headers.get('content-type');
-    if (type) reply.header('content-type', type);
-    return reply.send(Buffer.from(await res.arrayBuffer()));
+    if (res.contentType) reply.header('content-type', res.contentType);
+    return reply.send(res.body);
   });
 }

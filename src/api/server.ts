@@ -76,7 +76,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     if (problem) throw new ApiError('invalid_argument', problem);
   });
   registerBrowserGuard(app);
-  registerLeaderForwarding(app, opts.info, BODY_LIMIT_BYTES);
+  registerLeaderForwarding(app, opts.info, BODY_LIMIT_BYTES, opts.tls);
 
   // The docker CLI decodes an error body as {"message"} only if Content-Type is exactly
   // `application/json` (as dockerd sends it); fastify appends `; charset=utf-8`, so drop it.

@@ -1,16 +1,11 @@
 // HTTP client for the manager's Docker Engine API. Every CLI command that talks to a
 // running swarm goes through here; nothing else in src/cli opens sockets.
 
-import http from 'node:http';
-import https from 'node:https';
+import { exchange, type ExchangeTls } from '../common/http-exchange.js';
 import { CliError, UsageError } from './errors.js';
 
 /** Client side of the API's mutual TLS (docker's --tlsverify): PEM contents. */
-export interface ClientTls {
-  ca: Buffer;
-  cert: Buffer;
-  key: Buffer;
-}
+export type ClientTls = ExchangeTls;
 
 export const API_VERSION = '1.45';
 export const DEFAULT_HOST = 'tcp://127.0.0.1:2375';
@@ -98,11 +93,6 @@ function describeNetworkError(err: unknown, tls: boolean): string {
   return e.message ?? String(err);
 }
 
-interface RawResponse {
-  status: number;
-  text: string;
-}
-
 export class ApiClient {
   readonly host: string;
   private readonly baseUrl: string;
@@ -133,13 +123,19 @@ export class ApiClient {
     for (const [k, v] of Object.entries(query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
-    let res: RawResponse;
+    let res;
     try {
-      res = await this.send(method, url, body === undefined ? undefined : JSON.stringify(body));
+      res = await exchange(url, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        tls: this.tls,
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      });
     } catch (err) {
       throw new ApiUnreachableError(this.host, describeNetworkError(err, this.tls !== undefined), err);
     }
-    const text = res.text;
+    const text = res.body.toString('utf8');
     let parsed: unknown = undefined;
     if (text.length > 0) {
       try {
@@ -159,29 +155,6 @@ export class ApiClient {
       throw new CliError(`${method} ${path}: the manager answered with invalid JSON`);
     }
     return parsed as T;
-  }
-
-  /** One HTTP(S) exchange; rejects only when no answer came back. */
-  private send(method: string, url: URL, body: string | undefined): Promise<RawResponse> {
-    const options: https.RequestOptions = {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      // One connection per command is plenty; no pool to keep the process alive afterwards.
-      agent: false,
-      ...(this.tls !== undefined ? { ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key, minVersion: 'TLSv1.2' as const } : {}),
-    };
-    return new Promise<RawResponse>((resolve, reject) => {
-      const onResponse = (res: http.IncomingMessage): void => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      };
-      const req = this.tls !== undefined ? https.request(url, options, onResponse) : http.request(url, options, onResponse);
-      req.on('error', reject);
-      req.end(body);
-    });
   }
 }
 

@@ -1,5 +1,5 @@
 // Test certificates made with the openssl CLI (Debian's): a CA, a server certificate for
-// 127.0.0.1 / localhost, a client certificate, and the same pair from a second CA that the
+// 127.0.0.1 / localhost (also usable as a client: a manager presents it to the leader), a client certificate, and the same pair from a second CA that the
 // server does not trust. Everything lives in one temporary directory; call remove() after.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +37,7 @@ function makeLeaf(dir: string, ca: string, name: string, ext: string): void {
 export function makeCerts(): CertSet {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tsswarm-tls-'));
   makeCa(dir, 'ca');
-  makeLeaf(dir, 'ca', 'server', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth');
+  makeLeaf(dir, 'ca', 'server', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth');
   makeLeaf(dir, 'ca', 'client', 'extendedKeyUsage=clientAuth');
   makeCa(dir, 'rogue-ca');
   makeLeaf(dir, 'rogue-ca', 'rogue', 'extendedKeyUsage=clientAuth');

@@ -98,6 +98,29 @@ void describe('the API over mutual TLS', () => {
     assert.match(missing.stderr, /TLS: \S+missing-key\.pem: cannot read the private key: no such file/);
   });
 
+  void test('a follower forwards a write to the leader over TLS, presenting its own certificate', async () => {
+    const tls = loadTlsFiles({ ca: certs.ca, cert: certs.serverCert, key: certs.serverKey });
+    const leaderStore = await seededStore();
+    const leader = buildApiServer({ store: leaderStore, log: testLog, info: managerInfo(), tls });
+    const leaderAddr = await startApiServer(leader, '127.0.0.1', 0);
+    const follower = buildApiServer({ store: await seededStore(), log: testLog, info: managerInfo({ isLeader: () => false, leaderApiAddr: () => leaderAddr }), tls });
+    const followerHost = `tcp://${await startApiServer(follower, '127.0.0.1', 0)}`;
+    try {
+      let stderr = '';
+      const code = await run(['-H', followerHost, ...withCerts(certs.ca, certs.clientCert, certs.clientKey), 'network', 'create', '-d', 'overlay', 'forwarded'], {
+        stdout: () => undefined,
+        stderr: (s) => void (stderr += s),
+        env: {},
+        now: () => Date.now(),
+      });
+      assert.equal(code, 0, stderr);
+      assert.ok(leaderStore.all('networks').some((n) => n.Name === 'forwarded'), 'the write landed in the leader');
+    } finally {
+      await follower.close();
+      await leader.close();
+    }
+  });
+
   void test('tsswarm CLI with --tlsverify against a plain HTTP API: says it does not speak TLS', async () => {
     const store = await seededStore();
     const plainApp = buildApiServer({ store, log: testLog, info: managerInfo() });
