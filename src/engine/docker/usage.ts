@@ -16,6 +16,8 @@ export interface ContainerCpuSample {
 
 /** Engines before API 1.41 ignore one-shot and take ~1 s per call; still correct. */
 const STATS_OPTIONS = { stream: false, 'one-shot': true } as const;
+/** Stats calls in flight at once: a node with many tasks must not flood its engine. */
+const MAX_PARALLEL_STATS = 8;
 
 /** The engine's `read` time; undefined when missing or Go's zero time (a stopped container). */
 function readTime(read: string | undefined): number | undefined {
@@ -36,23 +38,32 @@ export class DockerUsageSource {
   /** One sample per running container of this node that carries a task id. */
   async sample(): Promise<ContainerCpuSample[]> {
     const listed = await this.docker.listContainers({ filters: { label: [nodeLabelFilter(this.nodeId)], status: ['running'] } });
-    const samples = await Promise.all(
-      listed.map(async (info): Promise<ContainerCpuSample | undefined> => {
-        const taskId = taskIdOf(info.Labels);
-        if (!taskId) return undefined;
-        try {
-          const stats = await this.docker.getContainer(info.Id).stats(STATS_OPTIONS);
-          const cpuNs = stats.cpu_stats?.cpu_usage?.total_usage;
-          const atMs = readTime(stats.read);
-          // A container that stopped since the listing reports zeros and no read time.
-          if (typeof cpuNs !== 'number' || !Number.isFinite(cpuNs) || atMs === undefined) return undefined;
-          return { taskId, cpuNs, atMs };
-        } catch (err) {
-          if (isNotFound(err)) return undefined; // removed since the listing
-          throw err;
-        }
-      }),
-    );
-    return samples.filter((s): s is ContainerCpuSample => s !== undefined);
+    const queue = listed.flatMap((info) => {
+      const taskId = taskIdOf(info.Labels);
+      return taskId ? [{ id: info.Id, taskId }] : [];
+    });
+    const samples: ContainerCpuSample[] = [];
+    const worker = async (): Promise<void> => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const sample = await this.sampleOne(next.id, next.taskId);
+        if (sample) samples.push(sample);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(MAX_PARALLEL_STATS, queue.length) }, worker));
+    return samples;
+  }
+
+  private async sampleOne(containerId: string, taskId: string): Promise<ContainerCpuSample | undefined> {
+    try {
+      const stats = await this.docker.getContainer(containerId).stats(STATS_OPTIONS);
+      const cpuNs = stats.cpu_stats?.cpu_usage?.total_usage;
+      const atMs = readTime(stats.read);
+      // A container that stopped since the listing reports zeros and no read time.
+      if (typeof cpuNs !== 'number' || !Number.isFinite(cpuNs) || atMs === undefined) return undefined;
+      return { taskId, cpuNs, atMs };
+    } catch (err) {
+      if (isNotFound(err)) return undefined; // removed since the listing
+      throw err;
+    }
   }
 }
