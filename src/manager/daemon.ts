@@ -22,6 +22,7 @@ import { roleChangeFor } from './membership/role-change.js';
 import { Leadership } from './membership/leadership.js';
 import { loadOrCreateRaftSecret, recoverCommittedState } from './membership/raft-files.js';
 import { buildApiServer, startApiServer } from '../api/server.js';
+import { loadTlsFiles, type TlsFiles, type TlsMaterial } from '../common/tls-files.js';
 import { Dispatcher } from './dispatcher/dispatcher.js';
 import { LeaderDuties } from './leader-duties.js';
 import { ensureCluster } from './bootstrap.js';
@@ -39,6 +40,8 @@ export interface ManagerOptions {
   hostname?: string;
   availability: 'active' | 'drain';
   allowRemoteApi: boolean;
+  /** Serve the API over mutual TLS (dockerd's --tlsverify); then any address may be used. */
+  apiTls?: TlsFiles;
   forceNewCluster: boolean;
   advertiseAddr?: string;
   /** Raft replication address; default: the cluster port + 1 on the same host. */
@@ -92,9 +95,15 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
   const log = opts.log ?? createLogger({ name: 'tsswarm-manager' });
   const listen = parseHostPort(opts.listenAddr, 2377, '--listen-addr');
   const api = parseHostPort(opts.apiAddr, 2375, '--api-addr');
-  if (!isLoopback(api.host) && !opts.allowRemoteApi) {
+  let apiTls: TlsMaterial | undefined;
+  try {
+    apiTls = opts.apiTls !== undefined ? loadTlsFiles(opts.apiTls) : undefined;
+  } catch (err) {
+    throw new ManagerStartError(`API TLS: ${(err as Error).message}`, { cause: err });
+  }
+  if (!isLoopback(api.host) && !opts.allowRemoteApi && apiTls === undefined) {
     throw new ManagerStartError(
-      `--api-addr ${opts.apiAddr} is not a loopback address; the API has no authentication yet, pass --allow-remote-api to expose it anyway`,
+      `--api-addr ${opts.apiAddr} is not a loopback address; without TLS the API has no authentication: use --tlsverify, or pass --allow-remote-api to expose it anyway`,
     );
   }
   const hostname = opts.hostname ?? os.hostname();
@@ -241,6 +250,7 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
   const app = buildApiServer({
     store,
     log: log.child({ c: 'api' }),
+    ...(apiTls !== undefined ? { tls: apiTls } : {}),
     info: {
       nodeId,
       hostname,
@@ -280,7 +290,7 @@ export async function runManager(opts: ManagerOptions): Promise<RunningManager> 
           log: log.child({ c: 'agent' }),
         }).catch((err: unknown) => fail(err));
 
-  log.info({ nodeId, clusterAddr, raftAddr, apiAddr, joined: !!joined, promoted: !!promoting }, 'manager started');
+  log.info({ nodeId, clusterAddr, raftAddr, apiAddr, apiTls: apiTls ? { subject: apiTls.subject, validTo: apiTls.validTo } : false, joined: !!joined, promoted: !!promoting }, 'manager started');
   let stopping: Promise<void> | undefined;
   return {
     nodeId,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ManagerModule, ManagerOptions, WorkerModule, WorkerOptions } from '../../../src/cli/commands/daemon/modules.js';
 import { run } from '../../../src/cli/program.js';
+import { makeCerts } from '../../harness/tls-certs.js';
 
 interface Captured {
   code: number;
@@ -115,8 +116,39 @@ void describe('init / join / leave', () => {
       loadManager: () => Promise.reject(new Error('must not load')),
     });
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^tsswarm: --api-addr 0\.0\.0\.0:2375 is not a loopback address: the API has no authentication yet/);
+    assert.match(r.stderr, /^tsswarm: --api-addr 0\.0\.0\.0:2375 is not a loopback address: without TLS the API has no authentication; serve it with --tlsverify/);
     assert.equal(existsSync(dataDir), false);
+  });
+
+  void it('init --tlsverify: all three files needed and checked first; then any --api-addr, and the manager gets the files', async () => {
+    const certs = makeCerts();
+    try {
+      const dataDir = path.join(root, 'tls');
+      const mustNotLoad = { loadManager: () => Promise.reject(new Error('must not load')) };
+      const partial = await runCli(['init', '--data-dir', dataDir, '--tlsverify', '--tlscacert', certs.ca], mustNotLoad);
+      assert.equal(partial.code, 2);
+      assert.match(partial.stderr, /^tsswarm: --tlsverify needs --tlscert, --tlskey \(PEM files\)\n/);
+      const wrongKey = await runCli(['init', '--data-dir', dataDir, '--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.serverCert, '--tlskey', certs.clientKey], mustNotLoad);
+      assert.equal(wrongKey.code, 1);
+      assert.match(wrongKey.stderr, /^tsswarm: TLS: \S+client-key\.pem: this key does not belong to the certificate in \S+server\.pem\n$/);
+      assert.equal(existsSync(dataDir), false);
+
+      let opts: ManagerOptions | undefined;
+      const r = await runCli(['init', '--data-dir', dataDir, '--api-addr', '0.0.0.0:2376', '--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.serverCert, '--tlskey', certs.serverKey], {
+        loadManager: () =>
+          Promise.resolve({
+            runManager: (o) => {
+              opts = o;
+              return Promise.reject(new Error('stop here'));
+            },
+          }),
+      });
+      assert.equal(r.code, 1);
+      assert.equal(opts?.apiAddr, '0.0.0.0:2376');
+      assert.deepEqual(opts?.apiTls, { ca: certs.ca, cert: certs.serverCert, key: certs.serverKey });
+    } finally {
+      certs.remove();
+    }
   });
 
   void it('init: bad addresses and availability are usage errors', async () => {

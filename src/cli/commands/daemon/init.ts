@@ -6,9 +6,9 @@ import { invalidFlag, UsageError } from '../../errors.js';
 import { parseChoice, parseDuration } from '../../parse/values.js';
 import { loadManagerModule } from './modules.js';
 import { runForeground, startDetached } from './lifecycle.js';
-import { absDataDir, checkAddr, DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDR, isLoopbackHost, toArgs } from './options.js';
+import { absDataDir, addTlsFlags, checkAddr, DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDR, isLoopbackHost, tlsArgs, tlsFilesFrom, toArgs, type DaemonTlsFlags } from './options.js';
 
-interface Flags {
+interface Flags extends DaemonTlsFlags {
   listenAddr: string;
   apiAddr: string;
   dataDir?: string;
@@ -36,16 +36,15 @@ export function initMessage(nodeId: string | undefined, workerJoinCommand: strin
 }
 
 export function register(program: Command, ctx: Ctx): void {
-  program
-    .command('init')
+  addTlsFlags(program.command('init'))
     .description('Start a new swarm with this node as its manager')
     .option('--listen-addr <host:port>', 'cluster (gRPC) address', DEFAULT_LISTEN_ADDR)
-    .option('--api-addr <host:port>', 'HTTP API address (loopback only unless --allow-remote-api)', DEFAULT_API_ADDR)
+    .option('--api-addr <host:port>', 'HTTP API address (loopback only unless --tlsverify or --allow-remote-api)', DEFAULT_API_ADDR)
     .option('--data-dir <dir>', 'state directory (default /var/lib/tsswarm)')
     .option('--hostname <name>', 'node hostname (default: the machine hostname)')
     .option('--availability <availability>', 'active or drain', 'active')
     .option('--advertise-addr <addr>', 'address other nodes reach this manager at')
-    .option('--allow-remote-api', 'serve the API on a non-loopback address (it has no authentication yet)')
+    .option('--allow-remote-api', 'serve the API on a non-loopback address without TLS (no authentication)')
     .option('--force-new-cluster', 'start a new cluster from the existing state')
     .option('--raft-addr <host:port>', 'Raft replication address (default: listen port + 1)')
     .option('--dispatcher-heartbeat <duration>', 'worker heartbeat period; a node is down after 3 missed (default 1s)')
@@ -54,10 +53,11 @@ export function register(program: Command, ctx: Ctx): void {
       checkAddr('--listen-addr', flags.listenAddr, 2377);
       const api = checkAddr('--api-addr', flags.apiAddr, 2375);
       const availability = parseChoice('--availability', flags.availability, ['active', 'drain']);
-      if (!isLoopbackHost(api.host) && !flags.allowRemoteApi) {
+      const apiTls = tlsFilesFrom(flags);
+      if (!isLoopbackHost(api.host) && !flags.allowRemoteApi && apiTls === undefined) {
         throw new UsageError(
-          `--api-addr ${flags.apiAddr} is not a loopback address: the API has no authentication yet (it comes later); ` +
-            'pass --allow-remote-api to expose it anyway',
+          `--api-addr ${flags.apiAddr} is not a loopback address: without TLS the API has no authentication; ` +
+            'serve it with --tlsverify --tlscacert --tlscert --tlskey, or pass --allow-remote-api to expose it anyway',
         );
       }
       const dataDir = absDataDir(flags.dataDir);
@@ -77,6 +77,7 @@ export function register(program: Command, ctx: Ctx): void {
             '--dispatcher-heartbeat': flags.dispatcherHeartbeat,
             '--allow-remote-api': flags.allowRemoteApi,
             '--force-new-cluster': flags.forceNewCluster,
+            ...tlsArgs(apiTls),
           }),
         ];
         const ready = await startDetached(ctx, dataDir, childArgs);
@@ -92,6 +93,7 @@ export function register(program: Command, ctx: Ctx): void {
           availability,
           allowRemoteApi: flags.allowRemoteApi === true,
           forceNewCluster: flags.forceNewCluster === true,
+          ...(apiTls !== undefined ? { apiTls } : {}),
           ...(flags.hostname !== undefined ? { hostname: flags.hostname } : {}),
           ...(flags.advertiseAddr !== undefined ? { advertiseAddr: flags.advertiseAddr } : {}),
           ...(flags.raftAddr !== undefined ? { raftAddr: flags.raftAddr } : {}),

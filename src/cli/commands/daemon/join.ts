@@ -8,9 +8,9 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadManagerModule, loadWorkerModule } from './modules.js';
 import { runForeground, startDetached } from './lifecycle.js';
-import { absDataDir, checkAddr, toArgs } from './options.js';
+import { absDataDir, addTlsFlags, checkAddr, tlsArgs, tlsFilesFrom, toArgs, type DaemonTlsFlags } from './options.js';
 
-interface Flags {
+interface Flags extends DaemonTlsFlags {
   token: string;
   listenAddr?: string;
   apiAddr?: string;
@@ -48,8 +48,8 @@ async function joinsAsManager(dataDir: string, managerAddrs: string[], token: st
 }
 
 export function register(program: Command, ctx: Ctx): void {
-  program
-    .command('join')
+  // A worker keeps the TLS files for the API it serves once promoted.
+  addTlsFlags(program.command('join'))
     .description('Join a swarm as a worker')
     .argument('<manager-addr>', 'manager cluster address(es): HOST:PORT[,HOST:PORT...]')
     .requiredOption('--token <token>', 'join token (tsswarm swarm join-token worker)')
@@ -73,6 +73,7 @@ export function register(program: Command, ctx: Ctx): void {
         throw invalidFlag('--availability', flags.availability, 'must be active or drain');
       }
       const dataDir = absDataDir(flags.dataDir);
+      const apiTls = tlsFilesFrom(flags);
       if (flags.detach) {
         const childArgs = [
           'join',
@@ -85,6 +86,7 @@ export function register(program: Command, ctx: Ctx): void {
             '--api-addr': flags.apiAddr,
             '--raft-addr': flags.raftAddr,
             '--availability': flags.availability,
+            ...tlsArgs(apiTls),
           }),
           managerAddrs.join(','),
         ];
@@ -107,6 +109,7 @@ export function register(program: Command, ctx: Ctx): void {
             availability: (flags.availability as 'active' | 'drain' | undefined) ?? 'active',
             allowRemoteApi: false,
             forceNewCluster: false,
+            ...(apiTls !== undefined ? { apiTls } : {}),
             joinToken: flags.token,
             joinAddr: managerAddrs.join(','),
             ...(flags.hostname !== undefined ? { hostname: flags.hostname } : {}),
@@ -137,7 +140,7 @@ export function register(program: Command, ctx: Ctx): void {
           // Stored for a later `node promote`: the worker reports them, the leader checks them.
           ...(flags.raftAddr !== undefined ? { raftAddr: flags.raftAddr } : {}),
           ...(flags.apiAddr !== undefined ? { apiAddr: flags.apiAddr } : {}),
-          startManager: async (o) => (await loadManager()).runManager(o),
+          startManager: async (o) => (await loadManager()).runManager(apiTls !== undefined ? { ...o, apiTls } : o),
         });
         setTimeout(() => void loadManager().catch(() => {}), MANAGER_PRELOAD_DELAY_MS).unref();
         return { stop: () => w.stop(), ready: { role: 'worker', nodeId: w.nodeId, message: JOIN_MESSAGE } };
