@@ -16,17 +16,10 @@ import { Dispatcher } from '../../../src/manager/dispatcher/dispatcher.js';
 import { MemoryBackend } from '../../../src/store/backend-memory.js';
 import { Store } from '../../../src/store/store.js';
 import { Agent } from '../../../src/worker/agent.js';
+import { waitFor as waitUntil } from '../../harness/cluster.js';
 import { serveDispatcher } from '../../harness/dispatcher-server.js';
 
-const waitFor = async <T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+const waitFor = <T>(what: string, fn: () => T | undefined | false): Promise<T> => waitUntil(what, fn, 5000, 10);
 
 void describe('dispatcher: usage reports', () => {
   const store = new Store(new MemoryBackend());
