@@ -3,7 +3,7 @@
 // (a labelled busybox container's cumulative CPU counter grows while it burns).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { DockerUsageSource } from '../../../src/engine/docker/usage.js';
@@ -88,10 +88,22 @@ void describe('docker usage source (real engine)', () => {
     return id;
   }
 
-  void it("samples only this node's running task containers; the counter grows while the task burns", async () => {
+  before(async () => {
     await start('t-burn', 'while :; do :; done');
     await start('t-idle', 'exec sleep 60');
-    const source = new DockerUsageSource(node);
+  });
+
+  for (const [how, roots] of [
+    ['from the cgroups', undefined],
+    // Roots that do not exist: the cgroups cannot be read, so the engine's stats are used.
+    ['through the engine\'s stats', { cpuacct: ['/nonexistent/cpuacct'], unified: ['/nonexistent/unified'] }],
+  ] as const) {
+    void it(`${how}: samples only this node's running task containers; the counter grows while the task burns`, async () => {
+      await sampleAndCheck(new DockerUsageSource(node, undefined, roots));
+    });
+  }
+
+  async function sampleAndCheck(source: DockerUsageSource): Promise<void> {
     const first = await source.sample();
     assert.deepEqual(first.map((s) => s.taskId).sort(), ['t-burn', 't-idle']);
     await new Promise((r) => setTimeout(r, 1500));
@@ -109,5 +121,5 @@ void describe('docker usage source (real engine)', () => {
     assert.ok((i2.cpuNs - i1.cpuNs) / ((i2.atMs - i1.atMs) * 1e6) < 0.02, 'the idle task uses next to nothing');
     // Another node's source sees none of them.
     assert.deepEqual(await new DockerUsageSource(`${node}-other`).sample(), []);
-  });
+  }
 });
