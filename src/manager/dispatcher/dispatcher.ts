@@ -5,6 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { nanoid } from 'nanoid';
 import type { Logger } from 'pino';
+import { LogThrottle } from '../../common/log-throttle.js';
 import type { DispatcherHandlers } from '../../generated/tsswarm/dispatcher/v1/Dispatcher.js';
 import type { ManagerEndpoints__Output } from '../../generated/tsswarm/dispatcher/v1/ManagerEndpoints.js';
 import type { ManagerMessage } from '../../generated/tsswarm/dispatcher/v1/ManagerMessage.js';
@@ -66,6 +67,8 @@ export class Dispatcher {
    * until then; otherwise every node on the slower pace would be marked down.
    */
   private readonly toldPeriodMs = new Map<string, number>();
+  /** A worker that keeps sending bad usage samples is logged once a minute, not every round. */
+  private readonly usageWarnings = new LogThrottle(60_000);
   private readonly dirtyNodes = new Set<string>();
   /** Nodes whose object changed: their role may have (promote / demote), and the manager list. */
   private readonly changedNodes = new Set<string>();
@@ -396,7 +399,8 @@ export class Dispatcher {
       batch.usage.map((u) => ({ taskId: u.task_id, cpuNs: Number(u.cpu_total_ns), atMs: Number(u.sampled_at_ms) })),
     );
     const invalid = dropped.filter((d) => d.kind === 'invalid');
-    if (invalid.length > 0) this.log.warn({ node: nodeId, accepted, invalid: invalid.slice(0, 5), count: invalid.length }, 'usage samples refused');
+    const held = invalid.length > 0 ? this.usageWarnings.take(nodeId, Date.now()) : undefined;
+    if (held !== undefined) this.log.warn({ node: nodeId, accepted, invalid: invalid.slice(0, 5), count: invalid.length, earlierRoundsNotLogged: held }, 'usage samples refused');
     else if (dropped.length > 0) this.log.debug({ node: nodeId, accepted, dropped: dropped.length }, 'usage samples of stopped tasks dropped');
   }
 
