@@ -140,7 +140,8 @@ export class Autoscaler {
         runningSinceMs: Number.isFinite(since) ? since : now,
       };
     });
-    const d = decide({ policy, replicas, tasks: usage, history: t.history, nowMs: now, startupGraceMs });
+    const limitNano = service.Spec.TaskTemplate.Resources?.Limits?.NanoCPUs ?? 0;
+    const d = decide({ policy, replicas, tasks: usage, history: t.history, nowMs: now, startupGraceMs, ...(limitNano > 0 ? { cpuLimitPercent: limitNano / 1e7 } : {}) });
     t.last = d;
     if (d.recommendation !== undefined) {
       t.history = remember(t.history, { atMs: now, replicas: d.recommendation }, policy.scaleDownDelayMs);

@@ -6,7 +6,9 @@
 // with a tolerance band around ratio 1 (no change inside it), missing tasks filled in
 // conservatively (as idle when scaling up, as at-target when scaling down), scale-ups
 // limited per step, scale-downs only to the highest recommendation of the scale-down
-// delay, and the result clamped to the policy's [min, max].
+// delay, and the result clamped to the policy's [min, max]. Tasks at their CPU limit hide
+// how much more they are asked for (usage cannot pass the limit), so a hot service whose
+// tasks are saturated takes the full scale-up step instead of the formula's.
 //
 // Pure and deterministic: time is an argument, nothing here reads a clock or the store.
 import type { AutoscalePolicy } from './policy.js';
@@ -16,6 +18,8 @@ export const DEFAULT_TOLERANCE = 0.1;
 /** A scale-up step goes to at most max(replicas × this, replicas + UP_STEP_MIN_ADD). */
 export const UP_STEP_FACTOR = 2;
 export const UP_STEP_MIN_ADD = 4;
+/** Average usage at or above this share of the per-task CPU limit: the tasks are saturated. */
+export const SATURATED_SHARE = 0.9;
 /** Guards ceil() and the tolerance band against float noise (3.0000000001 must stay 3). */
 const EPSILON = 1e-9;
 
@@ -48,6 +52,8 @@ export interface DecideInput {
   /** Tasks running for less than this do not count (start-up CPU is no signal). */
   startupGraceMs: number;
   tolerance?: number;
+  /** Each task's CPU limit in percent of one CPU (Resources.Limits.NanoCPUs); none: unlimited. */
+  cpuLimitPercent?: number;
 }
 
 export interface Decision {
@@ -126,16 +132,19 @@ export function decide(input: DecideInput): Decision {
     }
     desired = Math.ceil(ratio * total - EPSILON);
   }
+  const upLimit = Math.max(replicas * UP_STEP_FACTOR, replicas + UP_STEP_MIN_ADD);
+  const limit = input.cpuLimitPercent;
+  const saturated = limit !== undefined && limit > 0 && ratio > 1 && !within(ratio) && avg >= SATURATED_SHARE * limit - EPSILON;
+  if (saturated) desired = Math.max(desired, upLimit);
   const recommendation = clamp(desired, policy.min, policy.max);
 
   // Scale-down only to the highest recommendation of the delay (this one included).
   const since = nowMs - policy.scaleDownDelayMs;
   const recent = input.history.filter((h) => h.atMs >= since && h.atMs <= nowMs).map((h) => h.replicas);
   const stabilized = Math.max(recommendation, ...recent);
-  const upLimit = Math.max(replicas * UP_STEP_FACTOR, replicas + UP_STEP_MIN_ADD);
   const next = clamp(Math.min(stabilized, upLimit), policy.min, policy.max);
 
-  const what = `avg CPU ${pct(avg)} of target ${pct(target)} over ${counted.length} task(s)`;
+  const what = `avg CPU ${pct(avg)} of target ${pct(target)} over ${counted.length} task(s)${saturated ? ` (saturated at the ${pct(limit)} limit)` : ''}`;
   if (next === replicas) {
     let reason: string;
     if (within(avg / target)) reason = `${what}: within the ${Math.round(tolerance * 100)}% tolerance`;

@@ -22,11 +22,16 @@ void describe('autoscaler loop', () => {
 
   const replicas = (id: string) => (store.get('services', id) as Service).Spec.Mode.Replicated?.Replicas;
 
-  async function service(id: string, n: number, labels: Record<string, string> = POLICY): Promise<void> {
+  async function service(id: string, n: number, labels: Record<string, string> = POLICY, limitNanoCpus = 0): Promise<void> {
     await store.update((tx) => {
       tx.create('services', {
         ID: id,
-        Spec: { Name: id, Labels: labels, TaskTemplate: { ContainerSpec: { Image: 'x' } }, Mode: { Replicated: { Replicas: n } } },
+        Spec: {
+          Name: id,
+          Labels: labels,
+          TaskTemplate: { ContainerSpec: { Image: 'x' }, ...(limitNanoCpus > 0 ? { Resources: { Limits: { NanoCPUs: limitNanoCpus } } } : {}) },
+          Mode: { Replicated: { Replicas: n } },
+        },
         Endpoint: { Spec: {} },
       });
     });
@@ -90,6 +95,15 @@ void describe('autoscaler loop', () => {
     assert.match(status?.Reason ?? '', /avg CPU 100% of target 50%.*scale up to 2/);
     assert.equal(scaler.lastDecision('web')?.replicas, 2);
     assert.equal((store.get('services', 'web') as Service).PreviousSpec, undefined, 'an autoscale is not a spec change to roll back to');
+  });
+
+  void it('a service whose tasks are saturated at their CPU limit takes the full step', async () => {
+    await service('capped', 1, { ...POLICY, 'tsswarm.autoscale.target-cpu': '15' }, 0.25e9);
+    await tasks('capped', 1);
+    usage('capped', 25); // at the 0.25-CPU limit: the formula alone would say 2
+    await scaler.pass();
+    assert.equal(replicas('capped'), 4, 'min(+4 step, max 4)');
+    assert.match(scaler.lastDecision('capped')?.reason ?? '', /saturated at the 25% limit/);
   });
 
   void it('no samples: no change', async () => {

@@ -133,6 +133,25 @@ void describe('autoscale decide: step limits and bounds', () => {
     assert.equal(d.recommendation, 100);
   });
 
+  void it('tasks saturated at their CPU limit take the full step (their usage hides the demand)', () => {
+    const p = policy({ max: 20, targetCpuPercent: 15 });
+    // 1 task capped at 25 %: the formula says ceil(25/15) = 2; saturated, it takes +4 → 5.
+    const sat = run({ replicas: 1, tasks: busy(24.5), policy: p, cpuLimitPercent: 25 });
+    assert.equal(sat.replicas, 5);
+    assert.match(sat.reason, /\(saturated at the 25% limit\): scale up to 5/);
+    // Below 90 % of the limit: the formula as before.
+    assert.equal(run({ replicas: 1, tasks: busy(20), policy: p, cpuLimitPercent: 25 }).replicas, 2);
+    // No limit known: the formula.
+    assert.equal(run({ replicas: 1, tasks: busy(24.5), policy: p }).replicas, 2);
+    // Saturated but below target (a target above the limit): no scale-up from saturation alone.
+    assert.equal(run({ replicas: 2, tasks: busy(25, 25), policy: policy({ targetCpuPercent: 30 }), cpuLimitPercent: 25 }).replicas, undefined);
+    // Inside the tolerance band: nothing, saturated or not.
+    assert.equal(run({ replicas: 2, tasks: busy(25, 25), policy: policy({ targetCpuPercent: 24 }), cpuLimitPercent: 25 }).replicas, undefined);
+    // Still bounded by max and, for 10 tasks, by ×2.
+    assert.equal(run({ replicas: 10, tasks: busy(...Array(10).fill(25)), policy: p, cpuLimitPercent: 25 }).replicas, 20);
+    assert.equal(run({ replicas: 3, tasks: busy(25, 25, 25), policy: policy({ max: 4, targetCpuPercent: 15 }), cpuLimitPercent: 25 }).replicas, 4);
+  });
+
   void it('clamped to the maximum and the minimum', () => {
     const up = run({ replicas: 2, tasks: busy(500, 500), policy: policy({ max: 3 }) });
     assert.equal(up.replicas, 3);
