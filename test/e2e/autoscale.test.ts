@@ -82,7 +82,7 @@ describe('autoscale: CPU load scales a service up, idleness scales it down', { t
     const s = await service();
     assert.equal(s.TSSwarm?.Autoscale?.From, 1);
     assert.equal(s.TSSwarm?.Autoscale?.To, 3);
-    assert.match(s.TSSwarm?.Autoscale?.Reason ?? '', /avg CPU \d+% of target 10% over 1 task\(s\): scale up to 3/);
+    assert.match(s.TSSwarm?.Autoscale?.Reason ?? '', /avg CPU \d+% of target 10% over 1 task\(s\)( \(saturated at the 25% limit\))?: scale up to 3/);
     const pretty = await c.cli(['service', 'inspect', '--pretty', 'burn']);
     assert.equal(pretty.code, 0, pretty.stderr);
     assert.match(pretty.stdout, /Autoscale:\n Replicas:\s+1-3\n Target CPU:\s+10% per task\n Scale-down delay:\s+3s\n Last scaling:\s+1 -> 3 at /);
