@@ -192,13 +192,18 @@ describe(`scheduling and orchestration on ${NODES} simulated nodes`, { timeout: 
       TaskTemplate: { ContainerSpec: { Image: 'sim' }, RestartPolicy: { Condition: 'on-failure', Delay: 0, MaxAttempts: 2 } },
     }, 1));
     for (let attempt = 0; attempt < 3; attempt++) {
-      // Retried: once in a full suite run the injection found the API's running task not yet
-      // (or no longer) running in its simulated executor; the cause is not known.
+      // Retried: now and then in a full suite run the injection finds the API's running task
+      // not (or no longer) running in its simulated executor; the cause is not known, so a
+      // timeout says what the API and the executor last showed.
+      let seen = 'no running task in the API';
       const t = await waitFor('a running task failed by its executor', async () => {
         const task = (await running('flaky'))[0];
         const owner = fleet.nodes.find((n) => n.nodeId === task?.NodeID);
+        if (task) seen = `task ${task.ID} running on ${task.NodeID} per the API; its executor: ${owner ? (owner.executor.stateOf(task.ID) ?? 'unknown task') : 'no such node in the fleet'}`;
         return task && owner?.executor.failTask(task.ID, 3) ? task : undefined;
-      }, 20_000, 100);
+      }, 20_000, 100).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message} (attempt ${attempt + 1}; last seen: ${seen})`, { cause: err });
+      });
       await waitFor('failure recorded', async () => (await tasksOf('flaky')).some((x) => x.ID === t.ID && x.Status.State === 'failed'), 10_000, 100);
     }
     await new Promise((r) => setTimeout(r, 1000));

@@ -67,6 +67,11 @@ export class SimulatedExecutor implements Executor {
     return true;
   }
 
+  /** The state this executor has for a task (undefined: never assigned here, or forgotten). */
+  stateOf(taskId: string): string | undefined {
+    return this.tasks.get(taskId)?.state;
+  }
+
   runningTaskIds(): string[] {
     return [...this.tasks].filter(([, t]) => t.state === 'running').map(([id]) => id);
   }
