@@ -19,6 +19,7 @@ import type { Batch } from '../../../src/store/state.js';
 import { Store, type ApplySink, type StoreBackend } from '../../../src/store/store.js';
 import { Agent } from '../../../src/worker/agent.js';
 import { serveDispatcher } from '../../harness/dispatcher-server.js';
+import { waitFor as waitUntil } from '../../harness/cluster.js';
 
 const HEARTBEAT_MS = 100;
 const GRACE = 3;
@@ -57,15 +58,7 @@ class GatedBackend implements StoreBackend {
   }
 }
 
-const waitFor = async <T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+const waitFor = <T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> => waitUntil(what, fn, ms, 10);
 
 void describe('dispatcher: a registration racing the down-detector', () => {
   const backend = new GatedBackend();

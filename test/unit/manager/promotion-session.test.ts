@@ -16,16 +16,9 @@ import { MemoryBackend } from '../../../src/store/backend-memory.js';
 import { Store } from '../../../src/store/store.js';
 import { Agent } from '../../../src/worker/agent.js';
 import { serveDispatcher } from '../../harness/dispatcher-server.js';
+import { waitFor as waitUntil } from '../../harness/cluster.js';
 
-const waitFor = async <T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+const waitFor = <T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> => waitUntil(what, fn, ms, 20);
 
 void describe('promotion over the session', () => {
   let store: Store;
